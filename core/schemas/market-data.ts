@@ -1,0 +1,132 @@
+/** Boundary schemas of the market-data API: tick ingest, bar queries and the live stream. */
+import { z } from "zod";
+import { TICK_REJECTION_CODES } from "../market/tick-quality.js";
+import type { Bar } from "../market/bar.js";
+import { AnyNumberSchema, TickSchema } from "../market/tick.js";
+import { TIMEFRAMES, TimeframeSchema } from "../market/timeframe.js";
+import { QueryTimestampSchema, SymbolSchema } from "./common.js";
+
+/** A tick as clients send it: `ts` as epoch ms (a number) or an ISO-8601 string with a zone. */
+export const TickInputSchema = z.object({
+  ts: z
+    .union([AnyNumberSchema, z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))])
+    .describe("Quote time: epoch milliseconds, or ISO-8601 with a zone"),
+  bid: AnyNumberSchema.describe("Bid price"),
+  ask: AnyNumberSchema.describe("Ask price"),
+  volume: AnyNumberSchema.optional().describe("Price updates this tick stands for; default 1"),
+});
+export type TickInput = z.input<typeof TickInputSchema>;
+
+export const IngestRequestSchema = z.object({
+  symbol: SymbolSchema,
+  ticks: z.array(TickInputSchema).min(1, "send at least one tick"),
+});
+export type IngestRequest = z.infer<typeof IngestRequestSchema>;
+
+export const TickRejectionSchema = z.object({
+  index: z.number().int().describe("Position of the tick in the request"),
+  code: z.enum(TICK_REJECTION_CODES),
+  message: z.string(),
+});
+
+export const IngestResultSchema = z.object({
+  symbol: SymbolSchema,
+  accepted: z.number().int().describe("Ticks applied to the stream"),
+  duplicates: z.number().int().describe("Exact re-deliveries of ticks already applied; ignored"),
+  held: z.number().int().describe("Ticks held back as possible spikes until the next tick decides"),
+  rejected: z.array(TickRejectionSchema),
+});
+export type IngestResult = z.infer<typeof IngestResultSchema>;
+
+/** Largest page of bars one query returns. */
+export const MAX_BARS_PER_QUERY = 5_000;
+
+export const BarsQuerySchema = z
+  .object({
+    symbol: SymbolSchema,
+    timeframe: TimeframeSchema.default("M1"),
+    from: QueryTimestampSchema.optional().describe("Oldest bar open time to return (inclusive)"),
+    to: QueryTimestampSchema.optional().describe("Newest bar open time to return (inclusive)"),
+    limit: z.coerce.number().int().min(1).max(MAX_BARS_PER_QUERY).default(1_000)
+      .describe(`Bars per page, at most ${MAX_BARS_PER_QUERY}`),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: "'from' must not be after 'to'",
+    path: ["from"],
+  });
+export type BarsQuery = z.infer<typeof BarsQuerySchema>;
+
+/** A bar as the API returns it; spreads are in points. */
+export const BarOutputSchema = z.object({
+  ts: z.number().int().describe("Bar open time, epoch ms UTC"),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  tickVolume: z.number(),
+  spreadAvg: z.number().describe("Mean spread, points"),
+  spreadMax: z.number().describe("Largest spread, points"),
+  closed: z.boolean().describe("False for the bar still forming"),
+});
+export type BarOutput = z.infer<typeof BarOutputSchema>;
+
+export const BarsResponseSchema = z.object({
+  symbol: SymbolSchema,
+  timeframe: TimeframeSchema,
+  bars: z.array(BarOutputSchema).describe("Oldest first"),
+  next: z.number().int().nullable().describe("Pass as 'from' to read the next page; null on the last page"),
+});
+export type BarsResponse = z.infer<typeof BarsResponseSchema>;
+
+/** Messages pushed to stream subscribers. */
+export const StreamMessageSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("hello"),
+    symbol: SymbolSchema,
+    timeframes: z.array(z.enum(TIMEFRAMES)),
+    forming: z.array(BarOutputSchema.extend({ timeframe: TimeframeSchema })),
+  }),
+  z.object({
+    type: z.literal("tick"),
+    symbol: SymbolSchema,
+    tick: z.object({ ts: z.number(), bid: z.number(), ask: z.number() }),
+  }),
+  z.object({
+    type: z.literal("bar"),
+    symbol: SymbolSchema,
+    timeframe: TimeframeSchema,
+    bar: BarOutputSchema,
+  }),
+]);
+export type StreamMessage = z.infer<typeof StreamMessageSchema>;
+
+/** A bar as the API and the stream show it. */
+export function toBarOutput(bar: Bar): BarOutput {
+  return {
+    ts: bar.tsMs,
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    tickVolume: bar.tickVolume,
+    spreadAvg: bar.spreadAvgPoints,
+    spreadMax: bar.spreadMaxPoints,
+    closed: bar.closed,
+  };
+}
+
+/** Arguments of `InstrumentDO.ingest` (the RPC boundary validates them again: a stub is a trust boundary). */
+export const IngestRpcArgsSchema = z.object({
+  symbol: SymbolSchema,
+  ticks: z.array(TickSchema).min(1).max(5_000),
+});
+
+/** Arguments of `InstrumentDO.bars`. */
+export const BarsRpcArgsSchema = z.object({
+  symbol: SymbolSchema,
+  timeframe: TimeframeSchema,
+  fromMs: z.number().int().optional(),
+  toMs: z.number().int().optional(),
+  limit: z.number().int().min(1).max(MAX_BARS_PER_QUERY),
+});
+export type BarsRpcArgs = z.infer<typeof BarsRpcArgsSchema>;

@@ -1,0 +1,10 @@
+/** Unit tests: pure core/ and Node-side code, run in Node. */
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/unit/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 60_000,
+  },
+});
