@@ -10,6 +10,6 @@ const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  queue: (batch, env) => consumeTasks(batch, env),
-  scheduled: (controller, env) => onSchedule(controller, env),
+  queue: (batch, env, _ctx) => consumeTasks(batch, env),
+  scheduled: (controller, env, _ctx) => onSchedule(controller, env),
 } satisfies ExportedHandler<Env, unknown>;

@@ -30,8 +30,12 @@ async function timed(name: string, run: () => Promise<Omit<CheckResult, "name" |
   }
 }
 
-/** Runs every check (independently: one failing never hides another) and stores the report in D1. */
+/**
+ * Runs every check (independently: one failing never hides another) and stores the report in D1.
+ * `nowMs` is the time freshness is judged at (the cron's scheduled time).
+ */
 export async function runHealthCheck(env: Env, nowMs: number): Promise<HealthReport> {
+  const startedMs = Date.now();
   const platform = platformOf(env);
   const checks: Promise<CheckResult>[] = [
     timed("d1", async () => {
@@ -62,7 +66,7 @@ export async function runHealthCheck(env: Env, nowMs: number): Promise<HealthRep
     ),
   ];
   const results = await Promise.all(checks);
-  const report: HealthReport = { status: worstStatus(results.map((r) => r.status)), checkedAtMs: nowMs, durationMs: Date.now() - nowMs, results };
+  const report: HealthReport = { status: worstStatus(results.map((r) => r.status)), checkedAtMs: nowMs, durationMs: Date.now() - startedMs, results };
   await drizzle(env.DB).insert(healthChecks).values(report);
   return report;
 }
