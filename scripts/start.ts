@@ -1,0 +1,51 @@
+/**
+ * `npm start`: runs the whole platform locally. Creates .dev.vars from the example when missing, applies the
+ * local D1 migrations, starts `wrangler dev` on 127.0.0.1:$PORT (default 8787) and loads the shipped real XAUUSD
+ * demo data unless DEMO=0. PERSIST_DIR (default .wrangler/state) holds the local D1, R2, DO and queue state.
+ */
+import { copyFileSync, existsSync } from "node:fs";
+import { DEMO_SYMBOL, loadDemoData } from "./lib/demo-data.js";
+import { run, startDevServer, stopServer, waitForHealthy } from "./lib/server.js";
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? "8787");
+  const persistDir = process.env.PERSIST_DIR ?? ".wrangler/state";
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  if (!existsSync(".dev.vars")) {
+    copyFileSync(".dev.vars.example", ".dev.vars");
+    console.log("created .dev.vars from .dev.vars.example");
+  }
+  await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { ...process.env, CI: "true" });
+
+  const server = await startDevServer({ port, persistDir });
+  const shutdown = async (signal: NodeJS.Signals) => {
+    await stopServer(server, signal);
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  server.once("exit", (code) => process.exit(code ?? 1));
+
+  await waitForHealthy(baseUrl, server);
+  if (process.env.DEMO !== "0") {
+    const summary = await loadDemoData(baseUrl, true);
+    console.log(
+      summary === null
+        ? `demo data: ${DEMO_SYMBOL} already loaded`
+        : `demo data: ${summary.accepted.toLocaleString("en-US")} ${DEMO_SYMBOL} ticks in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
+    );
+  }
+  console.log(`
+  Platform running at ${baseUrl}
+    bars:    ${baseUrl}/api/v1/market/data?symbol=${DEMO_SYMBOL}&timeframe=M15&limit=20
+    health:  ${baseUrl}/health
+    stream:  ws://127.0.0.1:${port}/api/v1/stream/${DEMO_SYMBOL}
+    cron:    ${baseUrl}/__scheduled?cron=*/5+*+*+*+*
+  Ctrl-C stops it; local state stays in ${persistDir}.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `npm start failed: ${error.message}` : error);
+  process.exit(1);
+});
