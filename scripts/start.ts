@@ -20,7 +20,7 @@ async function main(): Promise<void> {
 
   const server = await startDevServer({ port, persistDir });
   const shutdown = async (signal: NodeJS.Signals) => {
-    await stopServer(server, signal);
+    await stopServer(server, signal, false);
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -17,8 +17,11 @@ export interface WilliamsPercentRState {
   readonly period: number;
   readonly highs: WindowBufferState;
   readonly lows: WindowBufferState;
-  /** Latest %R, `null` during warm-up. */
-  readonly current: number | null;
+  /**
+   * Close of the latest bar, `null` before the first bar. The snapshot keeps the close rather than the %R because
+   * JSON drops the sign of −0, which TA-Lib returns when the close is the high.
+   */
+  readonly lastClose: number | null;
 }
 
 /**
@@ -36,6 +39,7 @@ export class WilliamsPercentR implements Indicator<HlcBar, number, WilliamsPerce
   readonly lookback: number;
   private highs: WindowBuffer;
   private lows: WindowBuffer;
+  private lastClose: number | undefined;
   private current: number | undefined;
 
   constructor(options: WilliamsPercentROptions = {}, state?: WilliamsPercentRState) {
@@ -50,10 +54,8 @@ export class WilliamsPercentR implements Indicator<HlcBar, number, WilliamsPerce
     requireFiniteBar(NAME, input);
     this.highs.push(input.high);
     this.lows.push(input.low);
-    if (!this.highs.isFull) return;
-    const highest = this.highs.highest();
-    const range = (highest - this.lows.lowest()) / -100;
-    this.current = range !== 0 ? (highest - input.close) / range : 0;
+    this.lastClose = input.close;
+    this.current = this.percentR();
   }
 
   value(): number | undefined {
@@ -67,6 +69,7 @@ export class WilliamsPercentR implements Indicator<HlcBar, number, WilliamsPerce
   reset(): void {
     this.highs.clear();
     this.lows.clear();
+    this.lastClose = undefined;
     this.current = undefined;
   }
 
@@ -76,24 +79,33 @@ export class WilliamsPercentR implements Indicator<HlcBar, number, WilliamsPerce
       period: this.period,
       highs: this.highs.snapshot(),
       lows: this.lows.snapshot(),
-      current: this.current ?? null,
+      lastClose: this.lastClose ?? null,
     };
   }
 
   restore(state: WilliamsPercentRState): void {
     requireSnapshot(state.kind === "willr" && state.period === this.period, NAME, `expected a willr of period ${this.period}`);
-    requireSnapshot(isStoredNumber(state.current, true), NAME, "bad value");
+    requireSnapshot(isStoredNumber(state.lastClose, true), NAME, "bad last close");
     const highs = new WindowBuffer(this.period);
     highs.restore(state.highs, NAME);
     const lows = new WindowBuffer(this.period);
     lows.restore(state.lows, NAME);
     requireSnapshot(
-      highs.size === lows.size && highs.isFull === (state.current !== null),
+      highs.size === lows.size && (highs.size === 0) === (state.lastClose === null),
       NAME,
-      "value does not match the windows",
+      "last close does not match the windows",
     );
     this.highs = highs;
     this.lows = lows;
-    this.current = state.current ?? undefined;
+    this.lastClose = state.lastClose ?? undefined;
+    this.current = this.percentR();
+  }
+
+  /** %R of the latest bar, or `undefined` while the window is not full. */
+  private percentR(): number | undefined {
+    if (!this.highs.isFull || this.lastClose === undefined) return undefined;
+    const highest = this.highs.highest();
+    const range = (highest - this.lows.lowest()) / -100;
+    return range !== 0 ? (highest - this.lastClose) / range : 0;
   }
 }

@@ -30,6 +30,11 @@ export interface DevServerOptions {
   readonly vars?: Readonly<Record<string, string>>;
   /** Pipe the server's output instead of inheriting it (tests). */
   readonly quiet?: boolean;
+  /**
+   * Start it in its own process group (stop it with `stopServer`). Off for `npm start`, so that killing
+   * `npm start`'s group (Ctrl-C, or a crash drill's SIGKILL) takes wrangler and workerd down with it.
+   */
+  readonly detached?: boolean;
 }
 
 /** Starts `wrangler dev` on 127.0.0.1 with local state in `persistDir`, cron testing enabled. */
@@ -48,7 +53,7 @@ export async function startDevServer(options: DevServerOptions): Promise<ChildPr
   return spawn("npx", args, {
     stdio: options.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    detached: true,
+    detached: options.detached ?? false,
   });
 }
 
@@ -68,19 +73,22 @@ export async function waitForHealthy(baseUrl: string, child: ChildProcess, timeo
   throw new Error(`${baseUrl}/health did not answer within ${timeoutMs} ms`);
 }
 
-/** Stops a detached server and everything it started (wrangler runs workerd as a child). */
-export async function stopServer(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+/**
+ * Stops a server and everything it started (wrangler runs workerd as a child): the whole process group when the
+ * child leads one (spawned detached), else the child alone.
+ */
+export async function stopServer(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", group = true): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
-    process.kill(-child.pid, signal);
+    process.kill(group ? -child.pid : child.pid, signal);
   } catch {
     return;
   }
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   if (child.exitCode === null) {
     try {
-      process.kill(-child.pid, "SIGKILL");
+      process.kill(group ? -child.pid : child.pid, "SIGKILL");
     } catch {
       // Already gone.
     }

@@ -56,6 +56,7 @@ describe("npm start", () => {
     expect(await ack.json()).toMatchObject({ accepted: 2 });
     const withExtra = await allBars(platform.baseUrl, "M1");
     await stopPlatform(platform, "SIGKILL");
+    await expect(fetch(`${platform.baseUrl}/health`), "the killed runtime must be gone").rejects.toThrow();
 
     platform = await startPlatform({ persistDir, demo: false, port: platform.port });
     expect(await allBars(platform.baseUrl, "M1")).toEqual(withExtra);
