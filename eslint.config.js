@@ -12,7 +12,7 @@ const IMPURE_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", ".wrangler/**", "types/**", "public/vendor/**", "test-output/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".wrangler/**", "types/**", "public/vendor/**", "test-output/**", "bench-output/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

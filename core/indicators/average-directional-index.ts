@@ -48,8 +48,8 @@ export interface AverageDirectionalIndexState {
  * ADX of a bar series, exactly as TA-Lib 0.4.0 computes it (no rounding). On each bar from bar 1, +DM1 = up-move
  * and −DM1 = down-move where only the larger one counts (ties count for neither), and TR1 is the true range.
  * Bars `1 .. period-1` are summed; from bar `period` on, each sum is Wilder-smoothed as
- * `sum - sum / period + today`, giving ±DI = 100 * DM / TR and DX = 100 * |+DI − −DI| / (+DI + −DI). The first ADX is
- * the mean of the `period` DX of bars `period .. 2*period-1` (a DX that cannot be computed because TR or the DI sum
+ * `sum - sum / period + today`, giving ±DI = 100 * DM / TR and DX = 100 * |+DI − −DI| / (+DI + −DI). The first ADX
+ * is the mean of the `period` DX of bars `period .. 2*period-1` (a DX that cannot be computed because TR or the DI sum
  * is within TA-Lib's 1e-8 zero band counts as 0); later ones are `(adx * (period - 1) + dx) / period`, and the ADX
  * holds when DX cannot be computed. Warm-up `2 * period - 1` bars (27 for 14); the DI shown are those of the same
  * bar (0 when TR is within the zero band). O(1) per update and state.
@@ -154,7 +154,11 @@ export class AverageDirectionalIndex
   }
 
   restore(state: AverageDirectionalIndexState): void {
-    requireSnapshot(state.kind === "adx" && state.period === this.period, NAME, `expected an adx of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "adx" && state.period === this.period,
+      NAME,
+      `expected an adx of period ${this.period}`,
+    );
     requireSnapshot(
       isCount(state.barsSeen, 2 * this.period) &&
         isStoredNumber(state.plusMovement) &&
@@ -173,7 +177,8 @@ export class AverageDirectionalIndex
       NAME,
       "previous bar does not match the bar count",
     );
-    requireSnapshot((state.barsSeen === 2 * this.period) === (state.adx !== null), NAME, "ADX does not match the bar count");
+    const adxDue = state.barsSeen === 2 * this.period;
+    requireSnapshot(adxDue === (state.adx !== null), NAME, "ADX does not match the bar count");
     this.barsSeen = state.barsSeen;
     this.previousHigh = state.previousHigh ?? 0;
     this.previousLow = state.previousLow ?? 0;

@@ -95,7 +95,11 @@ export class AverageTrueRange implements Indicator<HlcBar, number, AverageTrueRa
   }
 
   restore(state: AverageTrueRangeState): void {
-    requireSnapshot(state.kind === "atr" && state.period === this.period, NAME, `expected an atr of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "atr" && state.period === this.period,
+      NAME,
+      `expected an atr of period ${this.period}`,
+    );
     requireSnapshot(
       isStoredNumber(state.previousClose, true) &&
         isCount(state.seedCount, this.period) &&
@@ -105,7 +109,11 @@ export class AverageTrueRange implements Indicator<HlcBar, number, AverageTrueRa
       "bad close, seed or value",
     );
     requireSnapshot((state.seedCount === this.period) === (state.current !== null), NAME, "seed and value disagree");
-    requireSnapshot(state.previousClose !== null || state.seedCount === 0, NAME, "true ranges without a previous close");
+    requireSnapshot(
+      state.previousClose !== null || state.seedCount === 0,
+      NAME,
+      "true ranges counted without a previous close",
+    );
     this.previousClose = state.previousClose ?? undefined;
     this.seedCount = state.seedCount;
     this.seedSum = state.seedSum;

@@ -79,7 +79,11 @@ export class CommodityChannelIndex implements Indicator<HlcBar, number, Commodit
   }
 
   restore(state: CommodityChannelIndexState): void {
-    requireSnapshot(state.kind === "cci" && state.period === this.period, NAME, `expected a cci of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "cci" && state.period === this.period,
+      NAME,
+      `expected a cci of period ${this.period}`,
+    );
     requireSnapshot(isStoredNumber(state.current, true), NAME, "bad value");
     const window = new WindowBuffer(this.period);
     window.restore(state.window, NAME);

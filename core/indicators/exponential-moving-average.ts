@@ -82,7 +82,11 @@ export class ExponentialMovingAverage implements Indicator<number, number, Expon
   }
 
   restore(state: ExponentialMovingAverageState): void {
-    requireSnapshot(state.kind === "ema" && state.period === this.period, NAME, `expected an ema of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "ema" && state.period === this.period,
+      NAME,
+      `expected an ema of period ${this.period}`,
+    );
     requireSnapshot(
       isCount(state.seedCount, this.period) && isStoredNumber(state.seedSum) && isStoredNumber(state.current, true),
       NAME,

@@ -66,7 +66,11 @@ export class NormalizedAverageTrueRange implements Indicator<HlcBar, number, Nor
   }
 
   restore(state: NormalizedAverageTrueRangeState): void {
-    requireSnapshot(state.kind === "natr" && state.period === this.period, NAME, `expected a natr of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "natr" && state.period === this.period,
+      NAME,
+      `expected a natr of period ${this.period}`,
+    );
     this.atr = new AverageTrueRange({ period: this.period }, state.atr);
   }
 }

@@ -101,7 +101,11 @@ export class RelativeStrengthIndex implements Indicator<number, number, Relative
   }
 
   restore(state: RelativeStrengthIndexState): void {
-    requireSnapshot(state.kind === "rsi" && state.period === this.period, NAME, `expected an rsi of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "rsi" && state.period === this.period,
+      NAME,
+      `expected an rsi of period ${this.period}`,
+    );
     requireSnapshot(
       isStoredNumber(state.previous, true) &&
         isCount(state.seedCount, this.period) &&

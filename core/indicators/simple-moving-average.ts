@@ -81,7 +81,11 @@ export class SimpleMovingAverage implements Indicator<number, number, SimpleMovi
   }
 
   restore(state: SimpleMovingAverageState): void {
-    requireSnapshot(state.kind === "sma" && state.period === this.period, NAME, `expected an sma of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "sma" && state.period === this.period,
+      NAME,
+      `expected an sma of period ${this.period}`,
+    );
     requireSnapshot(isStoredNumber(state.runningSum) && isStoredNumber(state.current, true), NAME, "bad sums");
     const window = new WindowBuffer(this.period);
     window.restore(state.window, NAME);

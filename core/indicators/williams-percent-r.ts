@@ -25,10 +25,10 @@ export interface WilliamsPercentRState {
 }
 
 /**
- * Williams %R of a bar series, in percent from 0 to −100: `(highest high - close) / ((highest high - lowest low) / -100)`
- * over the latest `period` bars, and 0 when the range is 0 (TA-Lib's rule; a close at the high gives −0, as in
- * TA-Lib). Warm-up `period - 1`. The high and low are found with a loop over the window: O(period) per update,
- * O(period) state.
+ * Williams %R of a bar series, in percent from 0 to −100:
+ * `(highest high - close) / ((highest high - lowest low) / -100)` over the latest `period` bars, and 0 when the
+ * range is 0 (TA-Lib's rule; a close at the high gives −0, as in TA-Lib). Warm-up `period - 1`. The high and low
+ * are found with a loop over the window: O(period) per update, O(period) state.
  * @example
  * const willr = new WilliamsPercentR({ period: 14 });
  * bars.forEach((bar) => willr.update(bar));
@@ -84,7 +84,11 @@ export class WilliamsPercentR implements Indicator<HlcBar, number, WilliamsPerce
   }
 
   restore(state: WilliamsPercentRState): void {
-    requireSnapshot(state.kind === "willr" && state.period === this.period, NAME, `expected a willr of period ${this.period}`);
+    requireSnapshot(
+      state.kind === "willr" && state.period === this.period,
+      NAME,
+      `expected a willr of period ${this.period}`,
+    );
     requireSnapshot(isStoredNumber(state.lastClose, true), NAME, "bad last close");
     const highs = new WindowBuffer(this.period);
     highs.restore(state.highs, NAME);

@@ -26,7 +26,11 @@ export class WindowBuffer {
   private head = 0;
   private filled = 0;
 
+  /** `capacity`: values kept, a positive integer. */
   constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`WindowBuffer: capacity must be a positive integer, got ${capacity}`);
+    }
     this.capacity = capacity;
     this.slots = new Array<number>(capacity).fill(0);
   }
@@ -104,9 +108,12 @@ export class WindowBuffer {
       `window must hold ${this.capacity} finite numbers`,
     );
     requireSnapshot(isCount(state.filled, this.capacity), owner, `window filled must be in [0, ${this.capacity}]`);
-    const headFits = state.filled === this.capacity ? isCount(state.head, this.capacity - 1) : state.head === state.filled;
+    const headFits =
+      state.filled === this.capacity ? isCount(state.head, this.capacity - 1) : state.head === state.filled;
     requireSnapshot(headFits, owner, "window head does not match its fill");
-    this.slots.splice(0, this.capacity, ...state.slots);
+    state.slots.forEach((value, index) => {
+      this.slots[index] = value;
+    });
     this.head = state.head;
     this.filled = state.filled;
   }
