@@ -1,91 +1,99 @@
 /**
- * Ingest benchmarks: single-tick posts/s with p50/p99 latency and ticks/s into one InstrumentDO with 1,000-tick
- * batches over HTTP, each beside trivial Hono routes (GET, and POST reading the same body) measured in the same run.
- * Scenarios run in interleaved rounds and each figure is the median over rounds, because two shared cores are
- * noisy (±40 % between back-to-back runs).
+ * Ingest benchmarks: single-tick posts/s with p50/p99 latency, and ticks/s into one InstrumentDO with 1,000-tick
+ * batches over HTTP, each beside trivial Hono routes (GET, and a POST that reads the same body) served the same
+ * way in the same run. Scenarios run in interleaved rounds; each figure is the median over rounds, because two
+ * shared cores are noisy.
  */
-import { makeTickWalk } from "../tests/support/builders.js";
-import type { Tick } from "../core/market/tick.js";
-import { quantile, runLoad, type LoadResult } from "./lib/load.js";
+import { luaString, quantile, runLoad, type LoadResult, type LoadSpec } from "./lib/load.js";
 import type { BenchRuntime } from "./lib/runtime.js";
 
-const CONCURRENCY = 8;
+const CONNECTIONS = 8;
 const ROUNDS = 5;
-const ROUND_MS = 1_500;
+const ROUND_MS = 2_000;
 const BATCH_SIZE = 1_000;
 
-interface Scenario {
-  readonly name: string;
-  readonly concurrency: number;
-  readonly makeRequest: (i: number) => Request;
+/** Lua: POST one new tick per request (times 100 ms apart, bid zig-zagging) for `symbol`. */
+function singleTickLua(symbol: string, startMs: number): string {
+  return `
+local n = 0
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+request = function()
+  n = n + 1
+  local bid = 30 + (n % 3) * 0.001
+  local body = string.format('{"symbol":"${symbol}","ticks":[{"ts":%.0f,"bid":%.3f,"ask":%.3f}]}', ${startMs} + n * 100, bid, bid + 0.02)
+  return wrk.format(nil, nil, nil, body)
+end`;
 }
 
-function ingestRequest(url: URL, symbol: string, ticks: readonly Tick[]): Request {
-  return new Request(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ symbol, ticks: ticks.map((t) => ({ ts: t.tsMs, bid: t.bid, ask: t.ask, volume: t.volume })) }),
-  });
+/** Lua: POST batches of `size` new ticks per request for `symbol`. */
+function batchLua(symbol: string, startMs: number, size: number): string {
+  return `
+local n = 0
+local parts = {}
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+request = function()
+  for i = 1, ${size} do
+    n = n + 1
+    local bid = 2300 + (n % 3) * 0.05
+    parts[i] = string.format('{"ts":%.0f,"bid":%.2f,"ask":%.2f}', ${startMs} + n * 100, bid, bid + 0.2)
+  end
+  return wrk.format(nil, nil, nil, '{"symbol":"${symbol}","ticks":[' .. table.concat(parts, ",") .. ']}')
+end`;
 }
 
 const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
 
+interface Scenario {
+  readonly name: string;
+  /** The load for a round; each round starts its tick stream later so every request carries new ticks. */
+  readonly spec: (round: number) => LoadSpec;
+}
+
 export async function benchIngest(runtime: BenchRuntime): Promise<string[]> {
   const ingestUrl = new URL("/api/v1/data/ingest", runtime.url);
-  const baselineUrl = runtime.baselineUrl;
-  let singleTsMs = Date.UTC(2026, 0, 6);
-  let batchTsMs = Date.UTC(2026, 0, 8);
-  const singleTick = () => makeTickWalk(1, { startMs: (singleTsMs += 100), startBid: 30, stepPrice: 0.001 });
-  const sampleBody = JSON.stringify({ symbol: "XAGUSD", ticks: [{ ts: singleTsMs, bid: 30.001, ask: 30.021, volume: 1 }] });
+  const trivialUrl = new URL("/api/trivial", runtime.baselineUrl);
+  const sampleBody = JSON.stringify({ symbol: "XAGUSD", ticks: [{ ts: Date.UTC(2026, 0, 6), bid: 30.001, ask: 30.021 }] });
+  const roundStartMs = (round: number) => Date.UTC(2026, 0, 5) + round * 86_400_000;
+  const get: Scenario = { name: "trivial GET", spec: () => ({ url: trivialUrl, connections: CONNECTIONS, durationMs: ROUND_MS }) };
+  const post: Scenario = {
+    name: "trivial POST (reads a 1-tick body)",
+    spec: () => ({ url: trivialUrl, connections: CONNECTIONS, durationMs: ROUND_MS, lua: `wrk.method = "POST"\nwrk.body = ${luaString(sampleBody)}` }),
+  };
+  const single: Scenario = {
+    name: "single-tick POST /data/ingest",
+    spec: (round) => ({ url: ingestUrl, connections: CONNECTIONS, durationMs: ROUND_MS, lua: singleTickLua("XAGUSD", roundStartMs(round)) }),
+  };
+  const batched: Scenario = {
+    name: `${BATCH_SIZE}-tick POST /data/ingest`,
+    spec: (round) => ({ url: ingestUrl, connections: 2, durationMs: ROUND_MS, lua: batchLua("XAUUSD", roundStartMs(round), BATCH_SIZE) }),
+  };
+  const scenarios = [get, post, single, batched];
 
-  const scenarios: Scenario[] = [
-    { name: "baseline GET (trivial Hono route)", concurrency: CONCURRENCY, makeRequest: () => new Request(baselineUrl) },
-    { name: "baseline POST (trivial, reads body)", concurrency: CONCURRENCY, makeRequest: () => new Request(baselineUrl, { method: "POST", body: sampleBody }) },
-    { name: "single-tick POST /data/ingest", concurrency: CONCURRENCY, makeRequest: () => ingestRequest(ingestUrl, "XAGUSD", singleTick()) },
-    {
-      name: `batched POST (${BATCH_SIZE} ticks, 2 clients)`,
-      concurrency: 2,
-      makeRequest: () => {
-        const ticks = makeTickWalk(BATCH_SIZE, { startMs: batchTsMs, stepMs: 100 });
-        batchTsMs += BATCH_SIZE * 100;
-        return ingestRequest(ingestUrl, "XAUUSD", ticks);
-      },
-    },
-  ];
-
-  // Warm-up: isolates, Durable Objects, SQLite files, the connection pool.
-  for (const scenario of scenarios) await runLoad({ concurrency: scenario.concurrency, durationMs: 400, makeRequest: scenario.makeRequest });
-
-  const results = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const scenario of scenarios) {
-      results.get(scenario.name)?.push(await runLoad({ concurrency: scenario.concurrency, durationMs: ROUND_MS, makeRequest: scenario.makeRequest }));
-    }
+  const results = new Map<Scenario, LoadResult[]>(scenarios.map((s) => [s, []]));
+  for (const scenario of scenarios) await runLoad({ ...scenario.spec(0), durationMs: 1_000 }, runtime.workDir); // warm-up
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const scenario of scenarios) results.get(scenario)?.push(await runLoad(scenario.spec(round), runtime.workDir));
   }
-  const of = (name: string) => results.get(name) ?? [];
-  const perRound = (name: string, base: string) => of(name).map((r, i) => r.perSecond / (of(base)[i]?.perSecond ?? Number.NaN));
-  const summary = (name: string) => {
-    const runs = of(name);
-    return {
-      perSecond: median(runs.map((r) => r.perSecond)),
-      p50Ms: median(runs.map((r) => r.p50Ms)),
-      p99Ms: median(runs.map((r) => r.p99Ms)),
-      failures: runs.reduce((sum, r) => sum + r.failures, 0),
-    };
+
+  const runs = (s: Scenario) => results.get(s) ?? [];
+  const ratio = (s: Scenario, base: Scenario) => median(runs(s).map((r, i) => r.perSecond / (runs(base)[i]?.perSecond ?? Number.NaN)));
+  const fmt = (v: number, digits: number, width: number) => v.toFixed(digits).padStart(width);
+  const line = (s: Scenario) => {
+    const r = runs(s);
+    return `  ${s.name.padEnd(36)} ${fmt(median(r.map((x) => x.perSecond)), 0, 6)} req/s   p50 ${fmt(median(r.map((x) => x.p50Ms)), 2, 6)} ms   p99 ${fmt(median(r.map((x) => x.p99Ms)), 2, 6)} ms`;
   };
-  const [get, post, single, batched] = scenarios.map((s) => s.name) as [string, string, string, string];
-  const line = (name: string, extra = "") => {
-    const s = summary(name);
-    return `  ${name.padEnd(38)} ${s.perSecond.toFixed(0).padStart(6)} req/s  p50 ${s.p50Ms.toFixed(2).padStart(6)} ms  p99 ${s.p99Ms.toFixed(2).padStart(6)} ms${extra}`;
-  };
-  const ticksPerSecond = summary(batched).perSecond * BATCH_SIZE;
-  const failures = scenarios.map((s) => summary(s.name).failures).reduce((a, b) => a + b, 0);
+  const ticksPerSecond = median(runs(batched).map((r) => r.perSecond)) * BATCH_SIZE;
+  const failures = scenarios.reduce((sum, s) => sum + runs(s).reduce((n, r) => n + r.failures, 0), 0);
   return [
-    `ingest — plain Miniflare, Node fetch client on the same cores, concurrency ${CONCURRENCY}; medians of ${ROUNDS} interleaved ${ROUND_MS} ms rounds`,
+    `ingest — plain Miniflare, wrk (1 thread); ${CONNECTIONS} connections (2 for batches); medians of ${ROUNDS} interleaved ${ROUND_MS / 1000} s rounds`,
     line(get),
     line(post),
-    line(single, `\n      = ${median(perRound(single, post)).toFixed(2)} x trivial POST, ${median(perRound(single, get)).toFixed(2)} x trivial GET (target >= 0.80)`),
-    line(batched, `\n      = ${Math.round(ticksPerSecond).toLocaleString("en-US")} ticks/s (target >= 100,000); ${median(perRound(batched, get)).toFixed(3)} x trivial GET req/s per request`),
-    `  failed requests: ${failures}`,
+    line(single),
+    `      single-tick throughput = ${ratio(single, get).toFixed(2)} x trivial GET, ${ratio(single, post).toFixed(2)} x trivial POST   (target >= 0.80)`,
+    line(batched),
+    `      = ${Math.round(ticksPerSecond).toLocaleString("en-US")} ticks/s into one InstrumentDO   (target >= 100,000); ${(ticksPerSecond / median(runs(get).map((r) => r.perSecond))).toFixed(1)} ticks per trivial GET`,
+    `  failed requests (non-2xx or socket errors): ${failures}`,
   ];
 }

@@ -1,13 +1,41 @@
-/** HTTP load generation for benchmarks: a fixed number of workers sending requests back to back, with latencies. */
+/**
+ * HTTP load generation with wrk (C, one thread): it costs the shared cores far less than a Node client, so the
+ * figures measure the server. Request bodies are made by a LuaJIT script so each tick is new.
+ */
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 export interface LoadResult {
   requests: number;
-  failures: number;
-  elapsedMs: number;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Non-2xx answers plus socket errors. */
+  failures: number;
 }
+
+export interface LoadSpec {
+  readonly url: URL;
+  readonly connections: number;
+  readonly durationMs: number;
+  /** Lua defining `request()` (or `wrk.method`/`wrk.body`); the result reporter is appended. */
+  readonly lua?: string;
+}
+
+const REPORT = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_RESULT {"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"failures":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status + e.connect + e.read + e.write + e.timeout))
+end
+`;
+
+let scriptCount = 0;
 
 /** The q-quantile (0..1) of sorted values, nearest-rank. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -15,43 +43,18 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/**
- * Runs `makeRequest(i)` with `concurrency` loops until `durationMs` passed or `maxRequests` were sent.
- * A response whose status is not `expectStatus` counts as a failure (the run goes on).
- */
-export async function runLoad(options: {
-  concurrency: number;
-  durationMs: number;
-  maxRequests?: number;
-  expectStatus?: number;
-  makeRequest: (i: number) => Request;
-}): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let next = 0;
-  const startedMs = performance.now();
-  const deadlineMs = startedMs + options.durationMs;
-  const maxRequests = options.maxRequests ?? Number.MAX_SAFE_INTEGER;
-  const worker = async () => {
-    while (performance.now() < deadlineMs && next < maxRequests) {
-      const i = next++;
-      const request = options.makeRequest(i);
-      const t0 = performance.now();
-      const response = await fetch(request);
-      await response.arrayBuffer();
-      latencies.push(performance.now() - t0);
-      if (response.status !== (options.expectStatus ?? 200)) failures += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const elapsedMs = performance.now() - startedMs;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    failures,
-    elapsedMs,
-    perSecond: (latencies.length / elapsedMs) * 1000,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-  };
+export async function runLoad(spec: LoadSpec, workDir: string): Promise<LoadResult> {
+  const scriptPath = join(workDir, `load-${scriptCount++}.lua`);
+  writeFileSync(scriptPath, `${spec.lua ?? ""}\n${REPORT}`);
+  const seconds = Math.max(1, Math.round(spec.durationMs / 1000));
+  const { stdout } = await run("wrk", ["-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", scriptPath, spec.url.href]);
+  const line = stdout.split("\n").find((l) => l.startsWith("WRK_RESULT "));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  const r = JSON.parse(line.slice("WRK_RESULT ".length)) as { requests: number; durationUs: number; p50Us: number; p99Us: number; failures: number };
+  return { requests: r.requests, perSecond: r.requests / (r.durationUs / 1e6), p50Ms: r.p50Us / 1000, p99Ms: r.p99Us / 1000, failures: r.failures };
+}
+
+/** Lua quoting for a string constant. */
+export function luaString(text: string): string {
+  return JSON.stringify(text);
 }

@@ -16,6 +16,8 @@ export interface BenchRuntime {
   readonly url: URL;
   /** The trivial Hono baseline Worker. */
   readonly baselineUrl: URL;
+  /** Scratch folder for generated files (load scripts). */
+  readonly workDir: string;
   dispose(): Promise<void>;
 }
 
@@ -44,6 +46,9 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
         modules: true,
         scriptPath: join(outDir, "baseline.js"),
         compatibilityDate: workerOptions.compatibilityDate,
+        // Deployed like the platform (static assets with the same run_worker_first routes), so both pay the same
+        // asset-routing cost and the ratio measures our code.
+        assets: workerOptions.assets,
         unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       },
     ],
@@ -54,6 +59,7 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
   return {
     url,
     baselineUrl,
+    workDir: outDir,
     async dispose() {
       await mf.dispose();
       rmSync(persistRoot, { recursive: true, force: true });
