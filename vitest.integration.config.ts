@@ -10,7 +10,7 @@ export default defineConfig(async () => {
         main: "./workers/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { APP_ENV: "test", LOG_LEVEL: "warn", STREAM_TICK_THROTTLE_MS: "0", TEST_MIGRATIONS: migrations },
+          bindings: { APP_ENV: "test", LOG_LEVEL: "warn", STREAM_TICK_THROTTLE_MS: "100", TEST_MIGRATIONS: migrations },
         },
       }),
     ],

@@ -11,22 +11,28 @@ import { feedConfigFor } from "../core/market/feed-config.js";
 import { InstrumentFeed, type FeedBatchResult } from "../core/market/instrument-feed.js";
 import type { Tick } from "../core/market/tick.js";
 import { TIMEFRAME_MS, TIMEFRAMES } from "../core/market/timeframe.js";
+import { errorEnvelope } from "../core/schemas/common.js";
 import {
   BarsRpcArgsSchema,
   IngestRpcArgsSchema,
+  tallyBatch,
   toBarOutput,
+  toTimeframedBarOutput,
   type BarOutput,
   type BarsRpcArgs,
   type IngestResult,
   type StreamMessage,
+  type TimeframedBarOutput,
 } from "../core/schemas/market-data.js";
+import { requireInstrument } from "../workers/instruments.js";
 import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
-import { requireInstrument } from "../workers/instruments.js";
 import { InstrumentStore, type IngestCounters } from "./instrument-store.js";
 
-/** Prune raw ticks after this many have been applied since the last prune. */
-const PRUNE_EVERY_TICKS = 10_000;
+/** Raw ticks are pruned when the stream has moved this far (tick time) since the last prune. */
+const PRUNE_EVERY_MS = 3_600_000;
+/** Most stream subscribers one instrument serves; more are refused with 503. */
+export const MAX_STREAM_SUBSCRIBERS = 500;
 
 /** What `status()` reports about the instrument's feed. */
 export interface InstrumentStatus {
@@ -34,7 +40,7 @@ export interface InstrumentStatus {
   lastTick: Tick | null;
   counters: IngestCounters;
   storedTicks: number;
-  forming: (BarOutput & { timeframe: string })[];
+  forming: TimeframedBarOutput[];
   subscribers: number;
 }
 
@@ -45,7 +51,6 @@ export class InstrumentDO extends DurableObject<Env> {
   private symbol: string | null;
   private feed: InstrumentFeed | null = null;
   private counters: IngestCounters;
-  private ticksSincePrune = 0;
   private lastTickPushMs = 0;
   private tickPushTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -54,7 +59,7 @@ export class InstrumentDO extends DurableObject<Env> {
     this.platform = platformOf(env);
     this.store = new InstrumentStore(ctx.storage.sql);
     this.symbol = this.store.readMeta<string>("symbol") ?? null;
-    this.counters = this.store.readMeta<IngestCounters>("counters") ?? { accepted: 0, duplicates: 0, held: 0, rejected: {} };
+    this.counters = this.store.readMeta<IngestCounters>("counters") ?? { accepted: 0, duplicates: 0, rejected: {} };
     this.log = createLogger(this.platform.config.logLevel, { component: "InstrumentDO", symbol: this.symbol });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -67,26 +72,31 @@ export class InstrumentDO extends DurableObject<Env> {
     const args = IngestRpcArgsSchema.parse({ symbol, ticks });
     const feed = this.feedFor(args.symbol);
     const before = feed.snapshot();
-    const countersBefore = structuredClone(this.counters);
-    let result: FeedBatchResult;
+    let batch: FeedBatchResult;
+    let result: IngestResult;
     try {
-      result = feed.ingest(args.ticks, { nowMs: Date.now(), isStored: (tick) => this.store.hasTick(tick) });
-      this.countOutcomes(result);
-      this.ctx.storage.transactionSync(() => this.persist(feed, result));
+      batch = feed.ingest(args.ticks, { nowMs: Date.now(), isStored: (tick) => this.store.hasTick(tick) });
+      result = tallyBatch(args.symbol, batch);
+      const counters = addToCounters(this.counters, result);
+      this.ctx.storage.transactionSync(() => {
+        this.store.insertTicks(batch.applied);
+        this.store.upsertBars(batch.closedBars);
+        this.store.writeFeedState(feed.snapshot());
+        this.store.writeMeta("counters", counters);
+        this.pruneTicks(feed);
+      });
+      this.counters = counters;
     } catch (error: unknown) {
-      this.feed = new InstrumentFeed(feedConfigFor(this.instrument(args.symbol), this.platform.config), before);
-      this.counters = countersBefore;
+      this.feed = new InstrumentFeed(this.feedConfig(args.symbol), before);
       throw error;
     }
-    for (const resolved of result.resolvedHeld) {
-      this.log.info("held tick resolved", { tsMs: resolved.tick.tsMs, bid: resolved.tick.bid, status: resolved.status });
-    }
-    this.publish(result.closedBars, result.applied.at(-1));
+    for (const held of result.resolved) this.log.info("held tick resolved", { ...held });
+    this.publish(batch.closedBars, batch.applied.length > 0);
     await this.scheduleClockClose(feed);
-    return summarise(args.symbol, result);
+    return result;
   }
 
-  /** Bars of one timeframe: closed ones from storage plus the one forming, oldest first. */
+  /** Bars of one timeframe: closed ones from storage plus those forming, oldest first. */
   async bars(args: BarsRpcArgs): Promise<{ bars: BarOutput[]; next: number | null }> {
     const query = BarsRpcArgsSchema.parse(args);
     const feed = this.feedFor(query.symbol);
@@ -95,22 +105,21 @@ export class InstrumentDO extends DurableObject<Env> {
     const forming = feed.formingBars().filter((b) => b.timeframe === query.timeframe && b.tsMs >= fromMs && b.tsMs <= toMs);
     if (query.fromMs === undefined) {
       const closed = this.store.barsLatest(query.timeframe, toMs, query.limit);
-      const bars = [...closed, ...forming].slice(-query.limit);
-      return { bars: bars.map(toBarOutput), next: null };
+      return { bars: [...closed, ...forming].slice(-query.limit).map(toBarOutput), next: null };
     }
     const page = [...this.store.barsAscending(query.timeframe, fromMs, toMs, query.limit + 1), ...forming];
-    const next = page[query.limit]?.tsMs ?? null;
-    return { bars: page.slice(0, query.limit).map(toBarOutput), next };
+    return { bars: page.slice(0, query.limit).map(toBarOutput), next: page[query.limit]?.tsMs ?? null };
   }
 
   /** Feed health: last tick, counters, stored tick rows, forming bars, subscribers. */
   async status(): Promise<InstrumentStatus> {
+    const feed = this.symbol === null ? null : this.feedFor(this.symbol);
     return {
       symbol: this.symbol,
-      lastTick: this.feed?.lastTick() ?? this.store.readFeedState()?.last ?? null,
+      lastTick: feed?.lastTick() ?? null,
       counters: this.counters,
       storedTicks: this.store.tickCount(),
-      forming: (this.feed?.formingBars() ?? []).map((bar) => ({ ...toBarOutput(bar), timeframe: bar.timeframe })),
+      forming: (feed?.formingBars() ?? []).map(toTimeframedBarOutput),
       subscribers: this.ctx.getWebSockets().length,
     };
   }
@@ -118,18 +127,22 @@ export class InstrumentDO extends DurableObject<Env> {
   /** WebSocket upgrade for stream subscribers (the Worker checked the symbol and the Upgrade header). */
   override async fetch(request: Request): Promise<Response> {
     const symbol = new URL(request.url).searchParams.get("symbol") ?? this.symbol;
-    if (symbol === null) return new Response("symbol required", { status: 400 });
+    if (symbol === null) return Response.json(errorEnvelope("VALIDATION_FAILED", "symbol required"), { status: 400 });
+    if (this.ctx.getWebSockets().length >= MAX_STREAM_SUBSCRIBERS) {
+      const message = `${symbol} already serves ${MAX_STREAM_SUBSCRIBERS} subscribers`;
+      return Response.json(errorEnvelope("UNAVAILABLE", message), { status: 503, headers: { "retry-after": "30" } });
+    }
     const feed = this.feedFor(symbol);
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
-    const hello: StreamMessage = {
-      type: "hello",
-      symbol,
-      timeframes: [...TIMEFRAMES],
-      forming: feed.formingBars().map((bar) => ({ ...toBarOutput(bar), timeframe: bar.timeframe })),
-    };
+    const hello: StreamMessage = { type: "hello", symbol, timeframes: [...TIMEFRAMES], forming: feed.formingBars().map(toTimeframedBarOutput) };
     pair[1].send(JSON.stringify(hello));
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Subscribers only listen ("ping" is answered by the runtime); anything else closes the socket. */
+  override async webSocketMessage(ws: WebSocket): Promise<void> {
+    ws.close(1003, "this stream accepts no messages except ping");
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -140,17 +153,17 @@ export class InstrumentDO extends DurableObject<Env> {
     }
   }
 
-  /** Clock-driven bar close for live feeds: bars whose minute is over do not wait for the next tick. */
+  /** Clock-driven bar close for live feeds: bars whose period is over do not wait for the next tick. */
   override async alarm(): Promise<void> {
     if (this.symbol === null) return;
     const feed = this.feedFor(this.symbol);
-    const closed = feed.closeDue(Date.now(), this.platform.config.outOfOrderToleranceMs);
+    const closed = feed.closeDue(Date.now(), this.platform.config.clockCloseGraceMs);
     if (closed.length > 0) {
       this.ctx.storage.transactionSync(() => {
         this.store.upsertBars(closed);
         this.store.writeFeedState(feed.snapshot());
       });
-      this.publish(closed, undefined);
+      this.publish(closed, false);
     }
     await this.scheduleClockClose(feed);
   }
@@ -160,67 +173,50 @@ export class InstrumentDO extends DurableObject<Env> {
       throw new ConflictError(`this object holds ${this.symbol}, not ${symbol}`);
     }
     if (this.feed) return this.feed;
-    const instrument = this.instrument(symbol);
+    const config = this.feedConfig(symbol);
     if (this.symbol === null) {
       this.store.writeMeta("symbol", symbol);
       this.symbol = symbol;
     }
-    this.feed = new InstrumentFeed(feedConfigFor(instrument, this.platform.config), this.store.readFeedState());
+    this.feed = new InstrumentFeed(config, this.store.readFeedState());
     return this.feed;
   }
 
-  private instrument(symbol: string): Instrument {
-    return requireInstrument(this.platform, symbol);
+  private feedConfig(symbol: string) {
+    const instrument: Instrument = requireInstrument(this.platform, symbol);
+    return feedConfigFor(instrument, this.platform.config);
   }
 
-  private countOutcomes(result: FeedBatchResult): void {
-    for (const outcome of result.outcomes) {
-      if (outcome.status === "rejected") this.counters.rejected[outcome.code] = (this.counters.rejected[outcome.code] ?? 0) + 1;
-      else if (outcome.status === "accepted") this.counters.accepted += 1;
-      else if (outcome.status === "duplicate") this.counters.duplicates += 1;
-      else this.counters.held += 1;
-    }
-    for (const resolved of result.resolvedHeld) {
-      if (resolved.status === "rejected") this.counters.rejected[resolved.code] = (this.counters.rejected[resolved.code] ?? 0) + 1;
-      else this.counters.accepted += 1;
-    }
-  }
-
-  private persist(feed: InstrumentFeed, result: FeedBatchResult): void {
-    this.store.insertTicks(result.applied);
-    this.store.upsertBars(result.closedBars);
-    this.store.writeFeedState(feed.snapshot());
-    this.store.writeMeta("counters", this.counters);
-    this.ticksSincePrune += result.applied.length;
-    const last = feed.lastTick();
-    if (this.ticksSincePrune >= PRUNE_EVERY_TICKS && last) {
-      this.store.pruneTicks(last.tsMs - this.platform.config.tickRetentionMs);
-      this.ticksSincePrune = 0;
-    }
+  /** Deletes raw ticks older than the retention, once the stream has moved on an hour since the last prune. */
+  private pruneTicks(feed: InstrumentFeed): void {
+    const newestMs = feed.lastTick()?.tsMs;
+    if (newestMs === undefined) return;
+    const prunedAtMs = this.store.readMeta<number>("prunedAtTickMs") ?? -Infinity;
+    if (newestMs - prunedAtMs < PRUNE_EVERY_MS) return;
+    this.store.pruneTicks(newestMs - this.platform.config.tickRetentionMs);
+    this.store.writeMeta("prunedAtTickMs", newestMs);
   }
 
   /** Sends closed bars at once and the newest tick at most once per throttle interval (trailing edge kept). */
-  private publish(closedBars: readonly Bar[], lastTick: Tick | undefined): void {
+  private publish(closedBars: readonly Bar[], ticksApplied: boolean): void {
     const symbol = this.symbol;
     if (symbol === null || this.ctx.getWebSockets().length === 0) return;
-    for (const bar of closedBars) {
-      this.broadcast({ type: "bar", symbol, timeframe: bar.timeframe, bar: toBarOutput(bar) });
-    }
-    if (lastTick === undefined) return;
-    const throttleMs = this.platform.config.streamTickThrottleMs;
-    const waitMs = this.lastTickPushMs + throttleMs - Date.now();
+    for (const bar of closedBars) this.broadcast({ type: "bar", symbol, timeframe: bar.timeframe, bar: toBarOutput(bar) });
+    if (!ticksApplied) return;
+    const waitMs = this.lastTickPushMs + this.platform.config.streamTickThrottleMs - Date.now();
     if (waitMs <= 0) {
-      this.pushTick(symbol, lastTick);
+      this.pushNewestTick(symbol);
     } else if (this.tickPushTimer === null) {
       this.tickPushTimer = setTimeout(() => {
         this.tickPushTimer = null;
-        const newest = this.feed?.lastTick();
-        if (newest) this.pushTick(symbol, newest);
+        this.pushNewestTick(symbol);
       }, waitMs);
     }
   }
 
-  private pushTick(symbol: string, tick: Tick): void {
+  private pushNewestTick(symbol: string): void {
+    const tick = this.feed?.lastTick();
+    if (!tick) return;
     this.lastTickPushMs = Date.now();
     this.broadcast({ type: "tick", symbol, tick: { ts: tick.tsMs, bid: tick.bid, ask: tick.ask } });
   }
@@ -236,24 +232,22 @@ export class InstrumentDO extends DurableObject<Env> {
     }
   }
 
-  /** Arms the alarm for the end of the forming minute when the feed is live (its last tick is recent). */
+  /** Arms the alarm for the first forming bar's end (+ grace) while the feed is live (its newest tick is recent). */
   private async scheduleClockClose(feed: InstrumentFeed): Promise<void> {
     const last = feed.lastTick();
     const closeMs = feed.nextCloseMs();
     if (!last || closeMs === null || last.tsMs < Date.now() - TIMEFRAME_MS.M1) return;
-    const dueMs = closeMs + this.platform.config.outOfOrderToleranceMs;
+    const dueMs = closeMs + this.platform.config.clockCloseGraceMs;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > dueMs) await this.ctx.storage.setAlarm(dueMs);
   }
 }
 
-function summarise(symbol: string, result: FeedBatchResult): IngestResult {
-  const summary: IngestResult = { symbol, accepted: 0, duplicates: 0, held: 0, rejected: [] };
-  for (const outcome of result.outcomes) {
-    if (outcome.status === "rejected") summary.rejected.push({ index: outcome.index, code: outcome.code, message: outcome.message });
-    else if (outcome.status === "accepted") summary.accepted += 1;
-    else if (outcome.status === "duplicate") summary.duplicates += 1;
-    else summary.held += 1;
-  }
-  return summary;
+/** Counters after adding one batch's outcomes (held ticks count once they are decided). */
+function addToCounters(counters: IngestCounters, result: IngestResult): IngestCounters {
+  const next: IngestCounters = { accepted: counters.accepted + result.accepted, duplicates: counters.duplicates + result.duplicates, rejected: { ...counters.rejected } };
+  const codes = [...result.rejected.map((r) => r.code), ...result.resolved.flatMap((r) => (r.code ? [r.code] : []))];
+  for (const code of codes) next.rejected[code] = (next.rejected[code] ?? 0) + 1;
+  next.accepted += result.resolved.filter((r) => r.status === "accepted").length;
+  return next;
 }

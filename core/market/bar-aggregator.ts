@@ -1,6 +1,7 @@
 /**
- * Streaming OHLC aggregation on bid prices for several timeframes at once. The batch form is a fold of the
- * streaming form, so both always give the same bars.
+ * Streaming OHLC aggregation on bid prices for several timeframes at once. Bars close by a watermark: a bar closes
+ * once the newest tick is `graceMs` past its end (so a tick up to `graceMs` late still lands in its own bar), or on
+ * the clock for live feeds. The batch form is a fold of the streaming form, so both always give the same bars.
  */
 import type { Bar } from "./bar.js";
 import { roundTo, spreadPoints, type Tick } from "./tick.js";
@@ -9,12 +10,12 @@ import { bucketStartMs, TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from "./timef
 /** A bar being formed, with what is needed to keep it order-robust and to resume after a restart. */
 export interface FormingBar {
   readonly timeframe: Timeframe;
-  tsMs: number;
+  readonly tsMs: number;
   open: number;
   high: number;
   low: number;
   close: number;
-  /** Time of the tick that set `open`: an earlier late tick (within tolerance) becomes the open. */
+  /** Time of the tick that set `open`: an earlier late tick becomes the open. */
   openTickMs: number;
   /** Time of the tick that set `close`: only a tick at or after it moves the close. */
   closeTickMs: number;
@@ -26,9 +27,10 @@ export interface FormingBar {
 
 /** Serialisable aggregator state (kept in the instrument's storage between batches and restarts). */
 export interface BarAggregatorState {
+  /** Every forming bar, by timeframe then open time (usually one per timeframe, two around a boundary). */
   forming: FormingBar[];
-  /** Open time of the last M1-level bar that was closed, so a late tick can never reopen it. */
-  lastClosedBucketMs: number | null;
+  /** Bars that end at or before this time are closed, and no tick may enter them (epoch ms). */
+  watermarkMs: number | null;
 }
 
 export interface BarAggregatorConfig {
@@ -36,21 +38,27 @@ export interface BarAggregatorConfig {
   readonly timeframes?: readonly Timeframe[];
   /** Instrument point size, in price units (0.01 for XAUUSD): spreads are reported in points. */
   readonly pointSize: number;
+  /** How long after its end a bar waits for late ticks before the newest tick closes it, ms. */
+  readonly graceMs: number;
 }
 
+const byTimeAndFrame = (a: { timeframe: Timeframe; tsMs: number }, b: { timeframe: Timeframe; tsMs: number }) =>
+  TIMEFRAME_MS[a.timeframe] - TIMEFRAME_MS[b.timeframe] || a.tsMs - b.tsMs;
+
 /**
- * Builds bars tick by tick. `update` returns the bars that the tick closed (a tick in a later bucket closes the
- * forming bar); `closeDue` closes bars whose time is over, for live feeds where the next tick may come late.
+ * Builds bars tick by tick. `update` returns the bars the tick's watermark closed; `closeDue` closes bars on the
+ * clock.
  * @example
- * const agg = new BarAggregator({ pointSize: 0.01 });
+ * const agg = new BarAggregator({ pointSize: 0.01, graceMs: 2_000 });
  * const closed = agg.update({ tsMs, bid: 2300.1, ask: 2300.3, volume: 1 });
  */
 export class BarAggregator {
   private readonly timeframes: readonly Timeframe[];
   private readonly smallest: Timeframe;
   private readonly pointSize: number;
-  private forming = new Map<Timeframe, FormingBar>();
-  private lastClosedBucketMs: number | null = null;
+  private readonly graceMs: number;
+  private forming: FormingBar[] = [];
+  private watermarkMs: number | null = null;
 
   constructor(config: BarAggregatorConfig, state?: BarAggregatorState) {
     this.timeframes = [...(config.timeframes ?? TIMEFRAMES)].sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b]);
@@ -58,30 +66,28 @@ export class BarAggregator {
     if (smallest === undefined) throw new RangeError("BarAggregator needs at least one timeframe");
     this.smallest = smallest;
     this.pointSize = config.pointSize;
+    this.graceMs = config.graceMs;
     if (state) this.restore(state);
   }
 
-  /**
-   * True when the tick may still be aggregated: its smallest-timeframe bucket is not older than the bucket now
-   * forming and has not been closed already.
-   */
+  /** True when a tick at `tsMs` may still be aggregated: its bar does not end at or before the watermark. */
   accepts(tsMs: number): boolean {
-    const bucketMs = bucketStartMs(tsMs, this.smallest);
-    const current = this.forming.get(this.smallest);
-    if (current && bucketMs < current.tsMs) return false;
-    return this.lastClosedBucketMs === null || bucketMs > this.lastClosedBucketMs;
+    return this.watermarkMs === null || bucketStartMs(tsMs, this.smallest) + TIMEFRAME_MS[this.smallest] > this.watermarkMs;
   }
 
-  /** Adds one tick (the caller checked `accepts`) and returns the bars it closed, smallest timeframe first. */
+  /**
+   * Adds one tick and returns the bars its watermark closed, smallest timeframe first.
+   * @throws RangeError when the tick's bar is already closed (check `accepts` first).
+   */
   update(tick: Tick): Bar[] {
-    const closed: Bar[] = [];
+    if (!this.accepts(tick.tsMs)) throw new RangeError(`tick at ${tick.tsMs} belongs to a closed bar`);
     const spread = spreadPoints(tick, this.pointSize);
     for (const timeframe of this.timeframes) {
       const bucketMs = bucketStartMs(tick.tsMs, timeframe);
-      const bar = this.forming.get(timeframe);
-      if (bar === undefined || bucketMs > bar.tsMs) {
-        if (bar !== undefined) closed.push(this.close(bar));
-        this.forming.set(timeframe, newBar(timeframe, bucketMs, tick, spread));
+      const bar = this.forming.find((b) => b.timeframe === timeframe && b.tsMs === bucketMs);
+      if (bar === undefined) {
+        this.forming.push(newBar(timeframe, bucketMs, tick, spread));
+        this.forming.sort(byTimeAndFrame);
         continue;
       }
       bar.high = Math.max(bar.high, tick.bid);
@@ -99,58 +105,57 @@ export class BarAggregator {
       bar.spreadSumPoints += spread;
       bar.spreadMaxPoints = Math.max(bar.spreadMaxPoints, spread);
     }
-    return closed;
+    return this.closeUpTo(tick.tsMs - this.graceMs);
   }
 
   /**
-   * Closes every forming bar whose period ended at least `graceMs` before `nowMs` (a clock-driven close, used when
-   * the feed is live so that a bar does not wait for the next tick). Returns the closed bars, smallest first.
+   * Closes every forming bar whose period ended at least `graceMs` before `nowMs` (a clock-driven close, for live
+   * feeds where the next tick may come late). Returns the closed bars, smallest timeframe first.
    */
   closeDue(nowMs: number, graceMs: number): Bar[] {
-    const closed: Bar[] = [];
-    for (const timeframe of this.timeframes) {
-      const bar = this.forming.get(timeframe);
-      if (bar && bar.tsMs + TIMEFRAME_MS[timeframe] + graceMs <= nowMs) {
-        closed.push(this.close(bar));
-        this.forming.delete(timeframe);
-      }
-    }
-    return closed;
+    return this.closeUpTo(nowMs - graceMs);
   }
 
-  /** End time (epoch ms) of the earliest forming bar, or null when nothing is forming. */
+  /** End time (epoch ms) of the forming bar that ends first, or null when nothing is forming. */
   nextCloseMs(): number | null {
-    const bar = this.forming.get(this.smallest);
-    return bar ? bar.tsMs + TIMEFRAME_MS[this.smallest] : null;
+    let earliest: number | null = null;
+    for (const bar of this.forming) {
+      const endMs = bar.tsMs + TIMEFRAME_MS[bar.timeframe];
+      if (earliest === null || endMs < earliest) earliest = endMs;
+    }
+    return earliest;
   }
 
-  /** The bars being formed, as bars with `closed: false`, smallest timeframe first. */
+  /** The bars being formed, as bars with `closed: false`, by timeframe then time. */
   formingBars(): Bar[] {
-    const bars: Bar[] = [];
-    for (const timeframe of this.timeframes) {
-      const bar = this.forming.get(timeframe);
-      if (bar) bars.push(toBar(bar, false));
-    }
-    return bars;
+    return this.forming.map((bar) => toBar(bar, false));
   }
 
   /** A deep copy of the state, for persistence or for rolling back a failed batch. */
   snapshot(): BarAggregatorState {
-    return {
-      forming: [...this.forming.values()].map((bar) => ({ ...bar })),
-      lastClosedBucketMs: this.lastClosedBucketMs,
-    };
+    return { forming: this.forming.map((bar) => ({ ...bar })), watermarkMs: this.watermarkMs };
   }
 
   /** Replaces the state with a snapshot taken earlier. */
   restore(state: BarAggregatorState): void {
-    this.forming = new Map(state.forming.map((bar) => [bar.timeframe, { ...bar }]));
-    this.lastClosedBucketMs = state.lastClosedBucketMs;
+    this.forming = state.forming.map((bar) => ({ ...bar })).sort(byTimeAndFrame);
+    this.watermarkMs = state.watermarkMs;
   }
 
-  private close(bar: FormingBar): Bar {
-    if (bar.timeframe === this.smallest) this.lastClosedBucketMs = bar.tsMs;
-    return toBar(bar, true);
+  private closeUpTo(watermarkMs: number): Bar[] {
+    if (this.watermarkMs !== null && watermarkMs <= this.watermarkMs) return [];
+    this.watermarkMs = watermarkMs;
+    const closed: Bar[] = [];
+    const open: FormingBar[] = [];
+    for (const bar of this.forming) {
+      if (bar.tsMs + TIMEFRAME_MS[bar.timeframe] <= watermarkMs) {
+        closed.push(toBar(bar, true));
+      } else {
+        open.push(bar);
+      }
+    }
+    this.forming = open;
+    return closed;
   }
 }
 
@@ -189,8 +194,7 @@ function toBar(bar: FormingBar, closed: boolean): Bar {
 
 /**
  * Batch aggregation: the fold of `BarAggregator.update` over `ticks`, returning every closed bar followed by the
- * bars still forming at the end, sorted by timeframe then time. Ticks the streaming form would refuse are skipped
- * the same way.
+ * bars still forming at the end, sorted by timeframe then time. Ticks the streaming form would refuse are skipped.
  */
 export function aggregateBars(ticks: readonly Tick[], config: BarAggregatorConfig): Bar[] {
   const aggregator = new BarAggregator(config);
@@ -199,5 +203,5 @@ export function aggregateBars(ticks: readonly Tick[], config: BarAggregatorConfi
     if (aggregator.accepts(tick.tsMs)) bars.push(...aggregator.update(tick));
   }
   bars.push(...aggregator.formingBars());
-  return bars.sort((a, b) => TIMEFRAME_MS[a.timeframe] - TIMEFRAME_MS[b.timeframe] || a.tsMs - b.tsMs);
+  return bars.sort(byTimeAndFrame);
 }

@@ -96,6 +96,9 @@ export function parseMt5BarsCsv(text: string, offsetMinutes: number, fallbackSpr
   });
 }
 
+/** Epoch-ms values below this (1 Jan 2001 in ms) are taken to be epoch seconds by mistake. */
+const EPOCH_MS_FLOOR = 978_307_200_000;
+
 /**
  * Parses a tick CSV `ts,bid,ask[,volume]`: `ts` is epoch ms, or a date-time in the zone `offsetMinutes` east of UTC.
  */
@@ -110,6 +113,7 @@ export function parseTicksCsv(text: string, offsetMinutes: number): Tick[] {
     const tsText = cells[col.ts] ?? "";
     const tsMs = /^\d+$/.test(tsText.trim()) ? Number(tsText) : parseLocalTimestampMs(tsText, offsetMinutes);
     if (Number.isNaN(tsMs)) throw new CsvFormatError(lineNumber, `bad ts '${tsText}'`);
+    if (tsMs < EPOCH_MS_FLOOR) throw new CsvFormatError(lineNumber, `ts ${tsText} looks like epoch seconds; ts must be epoch milliseconds`);
     return {
       tsMs,
       bid: numberAt(cells, col.bid, "bid", lineNumber),

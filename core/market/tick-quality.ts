@@ -10,6 +10,7 @@ export const TICK_REJECTION_CODES = [
   "INVALID_TIMESTAMP",
   "NON_FINITE_PRICE",
   "NON_POSITIVE_PRICE",
+  "PRICE_OUT_OF_RANGE",
   "CROSSED_QUOTE",
   "INVALID_VOLUME",
   "FUTURE_TIMESTAMP",
@@ -25,6 +26,12 @@ export interface TickRejection {
   readonly code: TickRejectionCode;
   readonly message: string;
 }
+
+/** Largest price accepted: far above any instrument, low enough that spreads in points stay finite. */
+export const MAX_PRICE = 1e9;
+
+/** Largest tick volume accepted: far above any real tick, low enough that sums never overflow. */
+export const MAX_TICK_VOLUME = 1e9;
 
 /** Settings of the tick-quality rules; every field is required here, defaults live in the config schema. */
 export interface TickQualityConfig {
@@ -60,11 +67,14 @@ export function checkTickValues(
   if (tick.bid <= 0 || tick.ask <= 0) {
     return reject("NON_POSITIVE_PRICE", `bid ${tick.bid} / ask ${tick.ask} must be positive`);
   }
+  if (tick.bid > MAX_PRICE || tick.ask > MAX_PRICE) {
+    return reject("PRICE_OUT_OF_RANGE", `bid ${tick.bid} / ask ${tick.ask} above ${MAX_PRICE} is not a real quote`);
+  }
   if (tick.bid > tick.ask) {
     return reject("CROSSED_QUOTE", `bid ${tick.bid} is above ask ${tick.ask}`);
   }
-  if (!Number.isFinite(tick.volume) || tick.volume < 0) {
-    return reject("INVALID_VOLUME", `volume ${String(tick.volume)} must be a finite number >= 0`);
+  if (!Number.isFinite(tick.volume) || tick.volume < 0 || tick.volume > MAX_TICK_VOLUME) {
+    return reject("INVALID_VOLUME", `volume ${String(tick.volume)} must be a number from 0 to ${MAX_TICK_VOLUME}`);
   }
   if (tick.tsMs > nowMs + config.futureToleranceMs) {
     const aheadMs = tick.tsMs - nowMs;

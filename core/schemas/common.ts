@@ -5,14 +5,14 @@ import { z } from "zod";
 export const SymbolSchema = z
   .string()
   .trim()
-  .toUpperCase()
-  .pipe(z.string().regex(/^[A-Z0-9]{3,12}$/, "symbol must be 3-12 letters or digits"))
+  .regex(/^[A-Za-z0-9]{3,12}$/, "symbol must be 3-12 ASCII letters or digits")
+  .transform((symbol) => symbol.toUpperCase())
   .describe("Instrument symbol, e.g. XAUUSD");
 
 /** A point in time in a query string: epoch milliseconds or an ISO-8601 date-time with a zone ("Z", "+03:00"). */
 export const QueryTimestampSchema = z
   .union([
-    z.string().regex(/^\d{1,16}$/).transform(Number),
+    z.string().regex(/^\d{1,15}$/, "epoch milliseconds: at most 15 digits").transform(Number),
     z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
   ])
   .describe("Epoch milliseconds, or ISO-8601 with a zone");
@@ -28,3 +28,11 @@ export const ErrorEnvelopeSchema = z.object({
   }),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
+
+/** Builds the envelope body (used by the Worker's error handler and by Durable Objects answering fetch). */
+export function errorEnvelope(code: string, message: string, details?: unknown, requestId?: string): ErrorEnvelope {
+  return {
+    ok: false,
+    error: { code, message, ...(details === undefined ? {} : { details }), ...(requestId === undefined ? {} : { requestId }) },
+  };
+}

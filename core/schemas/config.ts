@@ -1,5 +1,6 @@
 /** The platform's configuration, read once from the Worker's variables and validated. */
 import { z } from "zod";
+import { MAX_TICKS_PER_BATCH } from "./market-data.js";
 
 const intFromString = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -12,11 +13,13 @@ export const PlatformConfigSchema = z.object({
     .describe("Raw ticks older than this (behind the newest tick) are pruned from an instrument's storage"),
   OUT_OF_ORDER_TOLERANCE_MS: intFromString(0, 60_000).default(2_000)
     .describe("How far behind the newest tick a tick may arrive and still be accepted; also the bar-close grace"),
+  CLOCK_CLOSE_GRACE_MS: intFromString(0, 60_000).default(5_000)
+    .describe("A live feed's bar closes on the clock this long after its period ends; later ticks for it are refused"),
   FUTURE_TOLERANCE_MS: intFromString(0, 3_600_000).default(10_000)
     .describe("How far ahead of the server clock a tick may be stamped"),
   STREAM_TICK_THROTTLE_MS: intFromString(0, 60_000).default(250)
     .describe("Minimum interval between tick pushes to stream subscribers"),
-  MAX_TICKS_PER_REQUEST: intFromString(1, 5_000).default(5_000).describe("Largest ingest batch; more is refused with 413"),
+  MAX_TICKS_PER_REQUEST: intFromString(1, MAX_TICKS_PER_BATCH).default(MAX_TICKS_PER_BATCH).describe("Largest ingest batch; more is refused with 413"),
   INSTRUMENTS: z.string().optional()
     .describe("JSON array of instrument specifications replacing the shipped catalogue"),
 });
@@ -28,6 +31,7 @@ export interface PlatformConfig {
   readonly tickRetentionMs: number;
   readonly outOfOrderToleranceMs: number;
   readonly futureToleranceMs: number;
+  readonly clockCloseGraceMs: number;
   readonly streamTickThrottleMs: number;
   readonly maxTicksPerRequest: number;
   /** Raw JSON of the instrument catalogue override, parsed by the catalogue. */
@@ -43,6 +47,7 @@ export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConf
     tickRetentionMs: v.TICK_RETENTION_HOURS * 3_600_000,
     outOfOrderToleranceMs: v.OUT_OF_ORDER_TOLERANCE_MS,
     futureToleranceMs: v.FUTURE_TOLERANCE_MS,
+    clockCloseGraceMs: v.CLOCK_CLOSE_GRACE_MS,
     streamTickThrottleMs: v.STREAM_TICK_THROTTLE_MS,
     maxTicksPerRequest: v.MAX_TICKS_PER_REQUEST,
     instrumentsJson: v.INSTRUMENTS,

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { TICK_REJECTION_CODES } from "../market/tick-quality.js";
 import type { Bar } from "../market/bar.js";
+import type { FeedBatchResult } from "../market/instrument-feed.js";
 import { AnyNumberSchema, TickSchema } from "../market/tick.js";
 import { TIMEFRAMES, TimeframeSchema } from "../market/timeframe.js";
 import { QueryTimestampSchema, SymbolSchema } from "./common.js";
@@ -29,12 +30,21 @@ export const TickRejectionSchema = z.object({
   message: z.string(),
 });
 
+export const ResolvedHeldTickSchema = z.object({
+  ts: z.number().int().describe("Time of the tick an earlier request was told is held"),
+  bid: z.number(),
+  status: z.enum(["accepted", "rejected"]),
+  code: z.enum(TICK_REJECTION_CODES).optional(),
+  message: z.string().optional(),
+});
+
 export const IngestResultSchema = z.object({
   symbol: SymbolSchema,
-  accepted: z.number().int().describe("Ticks applied to the stream"),
+  accepted: z.number().int().describe("Ticks of this request applied to the stream"),
   duplicates: z.number().int().describe("Exact re-deliveries of ticks already applied; ignored"),
   held: z.number().int().describe("Ticks held back as possible spikes until the next tick decides"),
   rejected: z.array(TickRejectionSchema),
+  resolved: z.array(ResolvedHeldTickSchema).describe("Ticks held by earlier requests that this request decided"),
 });
 export type IngestResult = z.infer<typeof IngestResultSchema>;
 
@@ -70,6 +80,10 @@ export const BarOutputSchema = z.object({
 });
 export type BarOutput = z.infer<typeof BarOutputSchema>;
 
+/** A bar together with its timeframe (streams and status reports mix timeframes). */
+export const TimeframedBarOutputSchema = BarOutputSchema.extend({ timeframe: TimeframeSchema });
+export type TimeframedBarOutput = z.infer<typeof TimeframedBarOutputSchema>;
+
 export const BarsResponseSchema = z.object({
   symbol: SymbolSchema,
   timeframe: TimeframeSchema,
@@ -84,7 +98,7 @@ export const StreamMessageSchema = z.discriminatedUnion("type", [
     type: z.literal("hello"),
     symbol: SymbolSchema,
     timeframes: z.array(z.enum(TIMEFRAMES)),
-    forming: z.array(BarOutputSchema.extend({ timeframe: TimeframeSchema })),
+    forming: z.array(TimeframedBarOutputSchema),
   }),
   z.object({
     type: z.literal("tick"),
@@ -99,6 +113,25 @@ export const StreamMessageSchema = z.discriminatedUnion("type", [
   }),
 ]);
 export type StreamMessage = z.infer<typeof StreamMessageSchema>;
+
+/** The API's answer for a batch the feed processed. */
+export function tallyBatch(symbol: string, batch: FeedBatchResult): IngestResult {
+  const result: IngestResult = { symbol, accepted: 0, duplicates: 0, held: 0, rejected: [], resolved: [] };
+  for (const outcome of batch.outcomes) {
+    if (outcome.status === "rejected") result.rejected.push({ index: outcome.index, code: outcome.code, message: outcome.message });
+    else if (outcome.status === "accepted") result.accepted += 1;
+    else if (outcome.status === "duplicate") result.duplicates += 1;
+    else result.held += 1;
+  }
+  for (const held of batch.resolvedHeld) {
+    result.resolved.push(
+      held.status === "accepted"
+        ? { ts: held.tick.tsMs, bid: held.tick.bid, status: "accepted" }
+        : { ts: held.tick.tsMs, bid: held.tick.bid, status: "rejected", code: held.code, message: held.message },
+    );
+  }
+  return result;
+}
 
 /** A bar as the API and the stream show it. */
 export function toBarOutput(bar: Bar): BarOutput {
@@ -115,11 +148,19 @@ export function toBarOutput(bar: Bar): BarOutput {
   };
 }
 
+/** Largest batch one request or `InstrumentDO.ingest` call takes. */
+export const MAX_TICKS_PER_BATCH = 5_000;
+
 /** Arguments of `InstrumentDO.ingest` (the RPC boundary validates them again: a stub is a trust boundary). */
 export const IngestRpcArgsSchema = z.object({
   symbol: SymbolSchema,
-  ticks: z.array(TickSchema).min(1).max(5_000),
+  ticks: z.array(TickSchema).min(1).max(MAX_TICKS_PER_BATCH),
 });
+
+/** A bar with its timeframe, as the stream's hello and the status report show forming bars. */
+export function toTimeframedBarOutput(bar: Bar): TimeframedBarOutput {
+  return { ...toBarOutput(bar), timeframe: bar.timeframe };
+}
 
 /** Arguments of `InstrumentDO.bars`. */
 export const BarsRpcArgsSchema = z.object({

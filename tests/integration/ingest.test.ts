@@ -27,7 +27,7 @@ describe("ingest", () => {
   it("accepts a batch and serves the bars it built, forming bar included", async () => {
     const ticks = makeTickWalk(180, { stepMs: 1_000 }); // three minutes
     const result = await ingest("XAUUSD", ticks);
-    expect(result).toEqual({ symbol: "XAUUSD", accepted: 180, duplicates: 0, held: 0, rejected: [] });
+    expect(result).toEqual({ symbol: "XAUUSD", accepted: 180, duplicates: 0, held: 0, rejected: [], resolved: [] });
     const page = await bars("symbol=XAUUSD&timeframe=M1");
     expect(page.bars.map((b) => [b.ts, b.closed])).toEqual([
       [T0_MS, true],
@@ -42,7 +42,7 @@ describe("ingest", () => {
     await ingest("XAUUSD", ticks);
     const before = await bars("symbol=XAUUSD&timeframe=M1");
     const again = await ingest("XAUUSD", ticks);
-    expect(again).toEqual({ symbol: "XAUUSD", accepted: 0, duplicates: 150, held: 0, rejected: [] });
+    expect(again).toEqual({ symbol: "XAUUSD", accepted: 0, duplicates: 150, held: 0, rejected: [], resolved: [] });
     expect(await bars("symbol=XAUUSD&timeframe=M1")).toEqual(before);
   });
 
@@ -130,6 +130,8 @@ describe("bar queries", () => {
     expect((await call("/api/v1/market/data?symbol=XAUUSD&timeframe=M2")).status).toBe(400);
     expect((await call("/api/v1/market/data?symbol=XAUUSD&limit=0")).status).toBe(400);
     expect((await call("/api/v1/market/data?symbol=XAUUSD&limit=5001")).status).toBe(400);
+    expect((await call("/api/v1/market/data?symbol=XAUUSD&from=9999999999999999")).status).toBe(400);
+    expect((await call("/api/v1/market/data?symbol=XAU%C5%BFD")).status).toBe(400); // "XAUſD": no Unicode case folding
     const reversed = await call(`/api/v1/market/data?symbol=XAUUSD&from=${T0_MS + 1}&to=${T0_MS}`);
     expect((await envelope(reversed, 400)).error.details).toEqual([expect.objectContaining({ path: "from" })]);
   });

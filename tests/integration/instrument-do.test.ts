@@ -83,10 +83,13 @@ describe("InstrumentDO", () => {
     expect((await stub().status()).counters.accepted).toBe(120);
   });
 
-  it("prunes raw ticks older than the retention behind the newest tick", async () => {
-    // 48 h retention: ticks spread over 60 h, 12,000 of them (pruning runs every 10,000 applied ticks).
+  it("prunes raw ticks older than the retention behind the newest tick, even when the object restarts between batches", async () => {
+    // 48 h retention; 12,000 ticks over 60 h; pruning runs when the stream has moved an hour since the last prune.
     const ticks = makeTickWalk(12_000, { stepMs: 18_000 });
-    for (let i = 0; i < ticks.length; i += 4_000) await ingest("XAUUSD", ticks.slice(i, i + 4_000));
+    for (let i = 0; i < ticks.length; i += 4_000) {
+      await ingest("XAUUSD", ticks.slice(i, i + 4_000));
+      await abortAllDurableObjects();
+    }
     const status = await stub().status();
     const newestMs = ticks.at(-1)?.tsMs ?? 0;
     expect(status.storedTicks).toBe(ticks.filter((t) => t.tsMs >= newestMs - 48 * 3_600_000).length);

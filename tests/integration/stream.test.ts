@@ -66,7 +66,7 @@ describe("stream", () => {
     const { messages, socket } = await subscribe("BTCUSD");
     await ingest("BTCUSD", makeTickWalk(5, { startMs: minuteMs, stepMs: 1, startBid: 90_000 }));
     vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(minuteMs + 62_500);
+    vi.setSystemTime(minuteMs + 66_000); // past the 5 s clock-close grace
     const stub = env.INSTRUMENT_DO.get(env.INSTRUMENT_DO.idFromName("BTCUSD"));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     vi.useRealTimers();
@@ -74,6 +74,24 @@ describe("stream", () => {
     expect(messages.find((m) => m.type === "bar")).toMatchObject({ timeframe: "M1", bar: { ts: minuteMs, closed: true, tickVolume: 5 } });
     const stored = await call(`/api/v1/market/data?symbol=BTCUSD&timeframe=M1`);
     expect(((await stored.json()) as { bars: { closed: boolean }[] }).bars).toEqual([expect.objectContaining({ ts: minuteMs, closed: true })]);
+    socket.close(1000, "done");
+  });
+
+  it("closes a subscriber that sends anything but ping", async () => {
+    const { socket } = await subscribe("XAUUSD");
+    const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+    socket.send("subscribe M5");
+    expect(await closed).toBe(1003);
+  });
+
+  it("throttles tick pushes but always delivers the newest tick (trailing push)", async () => {
+    const { messages, socket } = await subscribe("XAUUSD");
+    const ticks = makeTickWalk(40, { stepMs: 1_000 });
+    for (let i = 0; i < ticks.length; i += 4) await ingest("XAUUSD", ticks.slice(i, i + 4));
+    const last = ticks.at(-1);
+    await until(() => messages.some((m) => m.type === "tick" && m.tick.ts === last?.tsMs), "the newest tick");
+    const tickMessages = messages.filter((m) => m.type === "tick");
+    expect(tickMessages.length).toBeLessThan(10); // ten batches inside one 100 ms throttle window or a few
     socket.close(1000, "done");
   });
 

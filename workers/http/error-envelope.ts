@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from "../../core/errors/app-error.js";
-import type { ErrorEnvelope } from "../../core/schemas/common.js";
+import { errorEnvelope } from "../../core/schemas/common.js";
 import { createLogger, describeError } from "../log.js";
 import type { AppEnv } from "./app-env.js";
 
@@ -41,15 +41,7 @@ function codeForStatus(status: number): AppError["code"] {
 
 /** Builds the envelope response for an error. */
 export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
-  const body: ErrorEnvelope = {
-    ok: false,
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
-      requestId: c.get("requestId"),
-    },
-  };
+  const body = errorEnvelope(error.code, error.message, error.details, c.get("requestId"));
   if (error instanceof RateLimitedError) c.header("Retry-After", String(Math.ceil(error.retryAfterS)));
   return c.json(body, error.status as ContentfulStatusCode);
 }

@@ -56,6 +56,10 @@ describe("CSV readers", () => {
     ]);
   });
 
+  it("refuses epoch seconds where milliseconds are expected", () => {
+    expect(() => parseTicksCsv("ts,bid,ask\n1774360800,2300.1,2300.3\n", 0)).toThrow(/epoch seconds/);
+  });
+
   it("names the line and column of a bad value", () => {
     expect(() => parseMt5BarsCsv("time,open,high,low,close,tick_volume,spread\n2026-03-24 17:00:00,1,2,x,1,5,3\n", 0)).toThrow(
       new CsvFormatError(2, "column 'low' is not a number: 'x'"),

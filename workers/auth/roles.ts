@@ -1,0 +1,76 @@
+/** Roles, API-key scopes, the calling principal, and the one authorization rule that combines them. */
+import { z } from "zod";
+import { ForbiddenError } from "../../core/errors/app-error.js";
+
+/** User and API-key roles, lowest first: each role may do everything the roles before it may. */
+export const ROLES = ["viewer", "trader", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+export const RoleSchema = z.enum(ROLES).describe("Role: viewer < trader < admin");
+
+/** What an API key may be used for: reading data, ingesting ticks (bridges), placing trades (bots). */
+export const API_KEY_SCOPES = ["read", "ingest", "trade"] as const;
+export type Scope = (typeof API_KEY_SCOPES)[number];
+export const ScopeSchema = z.enum(API_KEY_SCOPES).describe("API-key scope: read, ingest or trade");
+
+/**
+ * The scopes each role allows. A user holds all of its role's scopes; an API key holds the scopes it was granted,
+ * but only those its role allows (a viewer key granted "trade" still cannot trade).
+ */
+export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
+  viewer: ["read"],
+  trader: ["read", "trade"],
+  admin: ["read", "ingest", "trade"],
+};
+
+/** Who is calling: a logged-in user (access token) or an API key. */
+export type Principal =
+  | { readonly kind: "user"; readonly userId: string; readonly username: string; readonly role: Role; readonly tokenId: string }
+  | { readonly kind: "api-key"; readonly keyId: string; readonly prefix: string; readonly role: Role; readonly scopes: readonly Scope[] };
+
+/** What a route demands: a minimum role and, optionally, a scope. */
+export interface Requirement {
+  readonly role: Role;
+  readonly scope?: Scope;
+}
+
+/**
+ * True when `actual` is `required` or ranks above it.
+ * @example roleAtLeast("admin", "trader") // true
+ */
+export function roleAtLeast(actual: Role, required: Role): boolean {
+  return ROLES.indexOf(actual) >= ROLES.indexOf(required);
+}
+
+/**
+ * The scopes the principal may use: the role's scopes for a user; for an API key, its granted scopes that its role
+ * also allows. Returned in `API_KEY_SCOPES` order.
+ * @example effectiveScopes({ kind: "api-key", keyId: "k1", prefix: "abcd2345", role: "viewer", scopes: ["read", "trade"] }) // ["read"]
+ */
+export function effectiveScopes(principal: Principal): Scope[] {
+  const allowed = ROLE_SCOPES[principal.role];
+  if (principal.kind === "user") return [...allowed];
+  return API_KEY_SCOPES.filter((scope) => allowed.includes(scope) && principal.scopes.includes(scope));
+}
+
+/**
+ * The authorization rule: the principal passes when its role is at least `requirement.role` AND, if the requirement
+ * names a scope, that scope is among its `effectiveScopes`. Otherwise throws ForbiddenError (403) whose details name
+ * what is missing: `{ missing: ("role" | "scope")[], requiredRole, actualRole, requiredScope?, grantedScopes }`.
+ * @example authorize(principal, { role: "trader", scope: "trade" }) // returns, or throws ForbiddenError
+ */
+export function authorize(principal: Principal, requirement: Requirement): void {
+  const granted = effectiveScopes(principal);
+  const missing: ("role" | "scope")[] = [];
+  if (!roleAtLeast(principal.role, requirement.role)) missing.push("role");
+  if (requirement.scope !== undefined && !granted.includes(requirement.scope)) missing.push("scope");
+  if (missing.length === 0) return;
+  throw new ForbiddenError(`missing ${missing.join(" and ")}`, {
+    details: {
+      missing,
+      requiredRole: requirement.role,
+      actualRole: principal.role,
+      ...(requirement.scope === undefined ? {} : { requiredScope: requirement.scope }),
+      grantedScopes: granted,
+    },
+  });
+}
