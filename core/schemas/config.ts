@@ -22,6 +22,23 @@ export const PlatformConfigSchema = z.object({
   MAX_TICKS_PER_REQUEST: intFromString(1, MAX_TICKS_PER_BATCH).default(MAX_TICKS_PER_BATCH).describe("Largest ingest batch; more is refused with 413"),
   INSTRUMENTS: z.string().optional()
     .describe("JSON array of instrument specifications replacing the shipped catalogue"),
+  JWT_ISSUER: z.string().min(1).default("aurum-edge").describe("`iss` of access tokens"),
+  JWT_AUDIENCE: z.string().min(1).default("aurum-edge-api").describe("`aud` of access tokens"),
+  ACCESS_TOKEN_TTL_S: intFromString(60, 86_400).default(900).describe("Access-token lifetime, seconds"),
+  REFRESH_TOKEN_TTL_S: intFromString(3_600, 90 * 86_400).default(30 * 86_400).describe("Refresh-token lifetime, seconds"),
+  JWT_CLOCK_TOLERANCE_S: intFromString(0, 300).default(30).describe("Clock skew tolerated when checking token times"),
+  PBKDF2_ITERATIONS: intFromString(10_000, 100_000).default(100_000)
+    .describe("PBKDF2-SHA256 iterations for new password hashes (Workers allow at most 100,000)"),
+  LOGIN_MAX_FAILURES: intFromString(1, 100).default(5).describe("Failed logins (per user and per IP) before a lock-out"),
+  LOGIN_LOCKOUT_BASE_S: intFromString(1, 3_600).default(30).describe("First lock-out, seconds; doubles with each further failure"),
+  LOGIN_LOCKOUT_MAX_S: intFromString(1, 86_400).default(3_600).describe("Longest lock-out, seconds"),
+  CREDENTIAL_CACHE_TTL_S: intFromString(0, 300).default(15)
+    .describe("How long an isolate trusts a looked-up API key or user; revocation reaches other isolates within it"),
+  CORS_ORIGINS: z.string().default("").describe("Comma-separated browser origins allowed to call the API; empty: none"),
+  JWT_SECRET: z.string().optional().describe("Secret: signing keys 'kid:secret[,kid:secret…]', the first signs"),
+  ADMIN_USERNAME: z.string().optional().describe("Secret: the first admin's username, created on first use"),
+  ADMIN_PASSWORD: z.string().optional().describe("Secret: the first admin's password"),
+  METRICS_TOKEN: z.string().optional().describe("Secret: bearer token Prometheus scrapes /metrics with"),
 });
 export type PlatformConfigInput = z.input<typeof PlatformConfigSchema>;
 
@@ -36,6 +53,27 @@ export interface PlatformConfig {
   readonly maxTicksPerRequest: number;
   /** Raw JSON of the instrument catalogue override, parsed by the catalogue. */
   readonly instrumentsJson: string | undefined;
+  readonly auth: AuthConfig;
+}
+
+/** Authentication settings and secrets. */
+export interface AuthConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlS: number;
+  readonly refreshTokenTtlS: number;
+  readonly clockToleranceS: number;
+  readonly pbkdf2Iterations: number;
+  readonly loginMaxFailures: number;
+  readonly loginLockoutBaseS: number;
+  readonly loginLockoutMaxS: number;
+  readonly credentialCacheTtlS: number;
+  readonly corsOrigins: readonly string[];
+  /** Unparsed signing keys; undefined when the secret is not set (authentication then fails as misconfigured). */
+  readonly jwtSecret: string | undefined;
+  readonly adminUsername: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly metricsToken: string | undefined;
 }
 
 /** Parses variables into a frozen config; throws a ZodError naming each bad key. */
@@ -51,5 +89,22 @@ export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConf
     streamTickThrottleMs: v.STREAM_TICK_THROTTLE_MS,
     maxTicksPerRequest: v.MAX_TICKS_PER_REQUEST,
     instrumentsJson: v.INSTRUMENTS,
+    auth: Object.freeze({
+      issuer: v.JWT_ISSUER,
+      audience: v.JWT_AUDIENCE,
+      accessTokenTtlS: v.ACCESS_TOKEN_TTL_S,
+      refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
+      clockToleranceS: v.JWT_CLOCK_TOLERANCE_S,
+      pbkdf2Iterations: v.PBKDF2_ITERATIONS,
+      loginMaxFailures: v.LOGIN_MAX_FAILURES,
+      loginLockoutBaseS: v.LOGIN_LOCKOUT_BASE_S,
+      loginLockoutMaxS: v.LOGIN_LOCKOUT_MAX_S,
+      credentialCacheTtlS: v.CREDENTIAL_CACHE_TTL_S,
+      corsOrigins: v.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o !== ""),
+      jwtSecret: v.JWT_SECRET,
+      adminUsername: v.ADMIN_USERNAME,
+      adminPassword: v.ADMIN_PASSWORD,
+      metricsToken: v.METRICS_TOKEN,
+    }),
   });
 }

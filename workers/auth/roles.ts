@@ -18,11 +18,11 @@ export const ScopeSchema = z.enum(API_KEY_SCOPES).describe("API-key scope: read,
  */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
   viewer: ["read"],
-  trader: ["read", "trade"],
+  trader: ["read", "ingest", "trade"],
   admin: ["read", "ingest", "trade"],
 };
 
-/** Who is calling: a logged-in user (access token) or an API key. */
+/** Who is calling: a logged-in user (access token, by header or session cookie) or an API key. */
 export type Principal =
   | { readonly kind: "user"; readonly userId: string; readonly username: string; readonly role: Role; readonly tokenId: string }
   | { readonly kind: "api-key"; readonly keyId: string; readonly prefix: string; readonly role: Role; readonly scopes: readonly Scope[] };

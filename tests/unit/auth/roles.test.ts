@@ -64,16 +64,16 @@ describe("authorize: users (every role x every requirement)", () => {
   // Hand-written: what each user role may do. Requirement written as "<required role>/<scope or ->".
   const allowed: Record<Role, string[]> = {
     viewer: ["viewer/-", "viewer/read"],
-    trader: ["viewer/-", "viewer/read", "viewer/trade", "trader/-", "trader/read", "trader/trade"],
+    trader: ["viewer/-", "viewer/read", "viewer/ingest", "viewer/trade", "trader/-", "trader/read", "trader/ingest", "trader/trade"],
     admin: ROLES.flatMap((required) => ["-", "read", "ingest", "trade"].map((scope) => `${required}/${scope}`)),
   };
   const cases = ROLES.flatMap((actual) =>
     ROLES.flatMap((required) => (["-", ...API_KEY_SCOPES] as const).map((scope) => [actual, required, scope] as const)),
   );
 
-  it("covers 36 combinations, 20 of them allowed", () => {
+  it("covers 36 combinations, 22 of them allowed", () => {
     expect(cases).toHaveLength(36);
-    expect(Object.values(allowed).flat()).toHaveLength(20);
+    expect(Object.values(allowed).flat()).toHaveLength(22);
   });
 
   it.each(cases)("%s user, requirement %s/%s", (actual, required, scope) => {
@@ -104,7 +104,7 @@ describe("authorize: API keys", () => {
     const key = apiKey("viewer", ["read", "trade", "ingest"]);
     expect(effectiveScopes(key)).toEqual(["read"]);
     expect(forbidden(key, { role: "viewer", scope: "trade" }).details).toMatchObject({ missing: ["scope"], grantedScopes: ["read"] });
-    expect(forbidden(apiKey("trader", ["ingest"]), { role: "viewer", scope: "ingest" }).details).toMatchObject({ missing: ["scope"], grantedScopes: [] });
+    expect(forbidden(apiKey("viewer", ["ingest"]), { role: "viewer", scope: "ingest" }).details).toMatchObject({ missing: ["scope"], grantedScopes: [] });
   });
 
   it("refuses a role that is too low, naming the role", () => {
@@ -121,18 +121,18 @@ describe("authorize: API keys", () => {
 
   it("gives users all their role's scopes, in canonical order", () => {
     expect(effectiveScopes(user("viewer"))).toEqual(["read"]);
-    expect(effectiveScopes(user("trader"))).toEqual(["read", "trade"]);
+    expect(effectiveScopes(user("trader"))).toEqual(["read", "ingest", "trade"]);
     expect(effectiveScopes(user("admin"))).toEqual(["read", "ingest", "trade"]);
     expect(effectiveScopes(apiKey("admin", ["trade", "read"]))).toEqual(["read", "trade"]);
   });
 
   it("names a user's missing scope too", () => {
-    expect(forbidden(user("trader"), { role: "viewer", scope: "ingest" }).details).toEqual({
+    expect(forbidden(user("viewer"), { role: "viewer", scope: "ingest" }).details).toEqual({
       missing: ["scope"],
       requiredRole: "viewer",
-      actualRole: "trader",
+      actualRole: "viewer",
       requiredScope: "ingest",
-      grantedScopes: ["read", "trade"],
+      grantedScopes: ["read"],
     });
   });
 });
