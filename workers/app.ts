@@ -1,20 +1,65 @@
-/** The Hono application: request plumbing, one router per resource, one error envelope. */
-import { Hono } from "hono";
+/** The Hono application: request plumbing, security, one router per resource, OpenAPI, one error envelope. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { ValidationError } from "../core/errors/app-error.js";
+import { apiKeyRoutes } from "./api/api-keys.js";
+import { auditRoutes } from "./api/audit.js";
+import { authRoutes } from "./api/auth.js";
 import { dataRoutes } from "./api/data.js";
 import { healthRoutes } from "./api/health.js";
 import { marketRoutes } from "./api/market.js";
 import { streamRoutes } from "./api/stream.js";
+import { systemRoutes } from "./api/system.js";
+import { userRoutes } from "./api/users.js";
+import { DECLARED_ACCESS, PUBLIC } from "./http/access.js";
 import type { AppEnv } from "./http/app-env.js";
-import { onError, onNotFound } from "./http/error-envelope.js";
+import { auditTrail } from "./http/audit-trail.js";
+import { issuesOf, onError, onNotFound } from "./http/error-envelope.js";
 import { requestContext } from "./http/request-context.js";
+import { addressRateLimit, bodySizeLimit, corsAllowList, securityHeaders } from "./http/security.js";
+import { requestMetrics } from "./observability/request-metrics.js";
 
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export const OPENAPI_PATH = "/openapi.json";
+export const DOCS_PATH = "/docs";
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new ValidationError("invalid request", { details: issuesOf(result.error), cause: result.error });
+    },
+  });
   app.use("*", requestContext());
-  app.route("/health", healthRoutes);
-  app.route("/api/v1/data", dataRoutes);
-  app.route("/api/v1/market", marketRoutes);
-  app.route("/api/v1/stream", streamRoutes);
+  app.use("*", requestMetrics());
+  app.use("*", securityHeaders());
+  app.use("*", corsAllowList());
+  app.use("*", addressRateLimit());
+  app.use("*", bodySizeLimit());
+  app.use("*", auditTrail());
+
+  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes]) {
+    app.route("/", routes);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key (ak_…)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "aurum_session" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", { type: "http", scheme: "bearer", description: "METRICS_TOKEN" });
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Aurum Edge API",
+      version: "0.1.0",
+      description: "Edge-native trading platform API. Every failure answers { ok: false, error: { code, message, details?, requestId } }.",
+    },
+  });
+  DECLARED_ACCESS.set(`GET ${OPENAPI_PATH}`, PUBLIC);
+  app.get(DOCS_PATH, async (c, next) => {
+    await next();
+    // Swagger UI starts from an inline script: allowed on this page only.
+    c.res.headers.set("content-security-policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+  }, swaggerUI({ url: OPENAPI_PATH, baseUrl: "/vendor", title: "Aurum Edge API" }));
+  DECLARED_ACCESS.set(`GET ${DOCS_PATH}`, PUBLIC);
+
   app.onError(onError);
   app.notFound(onNotFound);
   return app;

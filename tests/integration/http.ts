@@ -1,17 +1,25 @@
 /** Helpers to call the Worker the way clients do. */
 import { exports } from "cloudflare:workers";
-import type { IngestResult } from "../../core/schemas/market-data.js";
-import type { TickInput } from "../../core/schemas/market-data.js";
 import type { Tick } from "../../core/market/tick.js";
+import type { IngestResult, TickInput } from "../../core/schemas/market-data.js";
+import { TEST_SECRETS } from "../support/test-secrets.js";
+import { testCredentials } from "./fresh-state.js";
 
 const BASE = "http://platform.test";
 
-export function call(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+/** Whose credential a call carries: the default test API key, none, or an explicit Authorization value. */
+export type As = "default" | "anonymous" | { authorization: string } | { headers: Record<string, string> };
+
+export function call(path: string, init: RequestInit = {}, as: As = "default"): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (as === "default") headers.set("x-api-key", testCredentials.apiKey);
+  else if (as !== "anonymous" && "authorization" in as) headers.set("authorization", as.authorization);
+  else if (as !== "anonymous") for (const [name, value] of Object.entries(as.headers)) headers.set(name, value);
+  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers }));
 }
 
-export function postJson(path: string, body: unknown): Promise<Response> {
-  return call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+export function postJson(path: string, body: unknown, as: As = "default"): Promise<Response> {
+  return call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, as);
 }
 
 export function toWire(ticks: readonly Tick[]): TickInput[] {
@@ -23,3 +31,12 @@ export async function ingest(symbol: string, ticks: readonly Tick[]): Promise<In
   if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
   return response.json();
 }
+
+/** Logs in and returns the token response (the first login creates the admin from the test secrets). */
+export async function loginAs(username: string = TEST_SECRETS.adminUsername, password: string = TEST_SECRETS.adminPassword): Promise<{ access_token: string; refresh_token: string }> {
+  const response = await postJson("/auth/login", { username, password }, "anonymous");
+  if (response.status !== 200) throw new Error(`login answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+export const bearer = (token: string): As => ({ authorization: `Bearer ${token}` });

@@ -1,16 +1,8 @@
 /** Roles, API-key scopes, the calling principal, and the one authorization rule that combines them. */
-import { z } from "zod";
 import { ForbiddenError } from "../../core/errors/app-error.js";
+import { API_KEY_SCOPES, ROLES, type Role, type Scope } from "../../core/schemas/auth.js";
 
-/** User and API-key roles, lowest first: each role may do everything the roles before it may. */
-export const ROLES = ["viewer", "trader", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-export const RoleSchema = z.enum(ROLES).describe("Role: viewer < trader < admin");
-
-/** What an API key may be used for: reading data, ingesting ticks (bridges), placing trades (bots). */
-export const API_KEY_SCOPES = ["read", "ingest", "trade"] as const;
-export type Scope = (typeof API_KEY_SCOPES)[number];
-export const ScopeSchema = z.enum(API_KEY_SCOPES).describe("API-key scope: read, ingest or trade");
+export { API_KEY_SCOPES, ROLES, RoleSchema, ScopeSchema, type Role, type Scope } from "../../core/schemas/auth.js";
 
 /**
  * The scopes each role allows. A user holds all of its role's scopes; an API key holds the scopes it was granted,
@@ -24,7 +16,15 @@ export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
 
 /** Who is calling: a logged-in user (access token, by header or session cookie) or an API key. */
 export type Principal =
-  | { readonly kind: "user"; readonly userId: string; readonly username: string; readonly role: Role; readonly tokenId: string }
+  | {
+      readonly kind: "user";
+      readonly userId: string;
+      readonly username: string;
+      readonly role: Role;
+      /** The access token's jti and expiry, so that logout can revoke exactly it. */
+      readonly tokenId: string;
+      readonly tokenExpiresAtMs: number;
+    }
   | { readonly kind: "api-key"; readonly keyId: string; readonly prefix: string; readonly role: Role; readonly scopes: readonly Scope[] };
 
 /** What a route demands: a minimum role and, optionally, a scope. */

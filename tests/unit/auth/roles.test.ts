@@ -16,7 +16,7 @@ import {
 } from "../../../workers/auth/roles.js";
 
 function user(role: Role): Principal {
-  return { kind: "user", userId: "u1", username: "ana", role, tokenId: "jti-1" };
+  return { kind: "user", userId: "u1", username: "ana", role, tokenId: "jti-1", tokenExpiresAtMs: 1_800_000_000_000 };
 }
 
 function apiKey(role: Role, scopes: Scope[]): Principal {

@@ -1,0 +1,33 @@
+/** Admin reports on the running system: D1 and the isolate's caches and Durable Objects. */
+import { z } from "zod";
+import { TimeframedBarOutputSchema } from "./market-data.js";
+
+export const DatabaseReportSchema = z.object({
+  reachable: z.boolean(),
+  latencyMs: z.number().nonnegative().describe("Round trip of a trivial query"),
+  sizeBytes: z.number().int().nullable().describe("Database size as D1 reports it"),
+  tables: z.record(z.string(), z.number().int()).describe("Row count per table"),
+});
+
+export const InstrumentReportSchema = z.object({
+  symbol: z.string(),
+  lastTickTs: z.number().int().nullable(),
+  storedTicks: z.number().int(),
+  subscribers: z.number().int(),
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.record(z.string(), z.number().int()),
+  forming: z.array(TimeframedBarOutputSchema),
+});
+export type InstrumentReport = z.infer<typeof InstrumentReportSchema>;
+
+export const CacheReportSchema = z.object({
+  isolate: z.object({
+    startedAtMs: z.number().int(),
+    uptimeS: z.number().nonnegative(),
+    cachedUsers: z.number().int(),
+    cachedApiKeys: z.number().int(),
+    cachedTokenRevocations: z.number().int(),
+  }),
+  instruments: z.array(InstrumentReportSchema).describe("One Durable Object per declared instrument"),
+});
