@@ -1,7 +1,8 @@
 /**
  * Ingest benchmarks: single-tick posts/s with p50/p99 latency, and ticks/s into one InstrumentDO with 1,000-tick
  * batches over HTTP, each beside trivial Hono routes (GET, and a POST that reads the same body) served the same
- * way in the same run. Scenarios run in interleaved rounds; each figure is the median over rounds, because two
+ * way in the same run. Ingest goes through the whole stack: API-key check, rate limiters, audit and metrics
+ * middleware, validation, the Durable Object. Scenarios run in interleaved rounds; each figure is the median over rounds, because two
  * shared cores are noisy.
  */
 import { luaString, quantile, runLoad, type LoadResult, type LoadSpec } from "./lib/load.js";
@@ -15,11 +16,12 @@ const ROUND_MS = 2_000;
 const BATCH_SIZE = 1_000;
 
 /** Lua: POST one new tick per request (times 10 ms apart, so 8 requests in flight stay inside the reorder tolerance). */
-function singleTickLua(symbol: string, startMs: number): string {
+function singleTickLua(symbol: string, startMs: number, apiKey: string): string {
   return `
 local n = 0
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
+wrk.headers["x-api-key"] = "${apiKey}"
 request = function()
   n = n + 1
   local bid = 30 + (n % 3) * 0.001
@@ -29,12 +31,13 @@ end`;
 }
 
 /** Lua: POST batches of `size` new ticks per request for `symbol`. */
-function batchLua(symbol: string, startMs: number, size: number): string {
+function batchLua(symbol: string, startMs: number, size: number, apiKey: string): string {
   return `
 local n = 0
 local parts = {}
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
+wrk.headers["x-api-key"] = "${apiKey}"
 request = function()
   for i = 1, ${size} do
     n = n + 1
@@ -65,11 +68,11 @@ export async function benchIngest(runtime: BenchRuntime): Promise<string[]> {
   };
   const single: Scenario = {
     name: "single-tick POST /data/ingest",
-    spec: (round) => ({ url: ingestUrl, connections: CONNECTIONS, durationMs: ROUND_MS, lua: singleTickLua("XAGUSD", roundStartMs(round)) }),
+    spec: (round) => ({ url: ingestUrl, connections: CONNECTIONS, durationMs: ROUND_MS, lua: singleTickLua("XAGUSD", roundStartMs(round), runtime.apiKey) }),
   };
   const batched: Scenario = {
     name: `${BATCH_SIZE}-tick POST /data/ingest`,
-    spec: (round) => ({ url: ingestUrl, connections: BATCH_CONNECTIONS, durationMs: ROUND_MS, lua: batchLua("XAUUSD", roundStartMs(round), BATCH_SIZE) }),
+    spec: (round) => ({ url: ingestUrl, connections: BATCH_CONNECTIONS, durationMs: ROUND_MS, lua: batchLua("XAUUSD", roundStartMs(round), BATCH_SIZE, runtime.apiKey) }),
   };
   const scenarios = [get, post, single, batched];
 

@@ -13,7 +13,7 @@ const USAGE = `usage: npm run replay -- --file <csv[.gz]> --symbol XAUUSD [optio
   --url       platform URL (default http://127.0.0.1:\${PORT:-8787})
   --batch     ticks per request, 1..5000 (default 1000)
   --spread    spread in points for files without a spread column
-  --key       API key sent as X-API-Key (once authentication is on)
+  --key       credential: an API key with the ingest scope (ak_…) or an access token; default $AURUM_KEY
 
 Each M1 bar becomes four bid ticks at +0/+15/+30/+45 s: open, low, high, close (high before low on a down bar);
 ask = bid + spread. Re-running a replay is safe: the platform drops exact re-deliveries.`;
@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     }
   })();
   const spread = flags.spread === undefined ? undefined : numberFlag(flags.spread, "spread", 0);
+  const credential = flags.key ?? process.env.AURUM_KEY;
+  if (!credential) throw new UsageError("--key (or AURUM_KEY) is required: create an API key with the ingest scope, or log in for an access token");
   const ticks = readTicksFile(flags.file, offsetMinutes, instrument, spread);
   console.error(`${ticks.length.toLocaleString("en-US")} ticks from ${flags.file} → ${flags.url}`);
   const summary = await replay({
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     ticks,
     batchSize: numberFlag(flags.batch, "batch", 1_000, 1, 5_000),
     speed: numberFlag(flags.speed, "speed", 0, 0, 1_000_000),
-    headers: flags.key ? { "x-api-key": flags.key } : {},
+    headers: credential ? { authorization: `Bearer ${credential}` } : {},
     progress: true,
   });
   console.log(JSON.stringify(summary, null, 2));

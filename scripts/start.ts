@@ -1,10 +1,10 @@
 /**
- * `npm start`: runs the whole platform locally. Creates .dev.vars from the example when missing, applies the
+ * `npm start`: runs the whole platform locally. Creates .dev.vars (random local secrets) when missing, applies the
  * local D1 migrations, starts `wrangler dev` on 127.0.0.1:$PORT (default 8787) and loads the shipped real XAUUSD
  * demo data unless DEMO=0. PERSIST_DIR (default .wrangler/state) holds the local D1, R2, DO and queue state.
  */
-import { copyFileSync, existsSync } from "node:fs";
 import { DEMO_SYMBOL, loadDemoData } from "./lib/demo-data.js";
+import { DEV_VARS, ensureDevVars, localAdminToken, readDevVars } from "./lib/dev-vars.js";
 import { run, startDevServer, stopServer, waitForHealthy } from "./lib/server.js";
 
 async function main(): Promise<void> {
@@ -12,10 +12,8 @@ async function main(): Promise<void> {
   const persistDir = process.env.PERSIST_DIR ?? ".wrangler/state";
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  if (!existsSync(".dev.vars")) {
-    copyFileSync(".dev.vars.example", ".dev.vars");
-    console.log("created .dev.vars from .dev.vars.example");
-  }
+  if (ensureDevVars()) console.log(`created ${DEV_VARS} with random local secrets`);
+  await run("npx", ["tsx", "scripts/vendor-assets.ts"]);
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { ...process.env, CI: "true" });
 
   const server = await startDevServer({ port, persistDir });
@@ -29,16 +27,20 @@ async function main(): Promise<void> {
 
   await waitForHealthy(baseUrl, server);
   if (process.env.DEMO !== "0") {
-    const summary = await loadDemoData(baseUrl, true);
+    const summary = await loadDemoData(baseUrl, await localAdminToken(baseUrl), true);
     console.log(
       summary === null
         ? `demo data: ${DEMO_SYMBOL} already loaded`
         : `demo data: ${summary.accepted.toLocaleString("en-US")} ${DEMO_SYMBOL} ticks in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
     );
   }
+  const vars = readDevVars();
   console.log(`
   Platform running at ${baseUrl}
-    bars:    ${baseUrl}/api/v1/market/data?symbol=${DEMO_SYMBOL}&timeframe=M15&limit=20
+    log in:  ${vars.ADMIN_USERNAME} / ${vars.ADMIN_PASSWORD}   (local admin, from ${DEV_VARS})
+             curl -s ${baseUrl}/auth/login -H 'content-type: application/json' -d '{"username":"${vars.ADMIN_USERNAME}","password":"${vars.ADMIN_PASSWORD}"}'
+    bars:    ${baseUrl}/api/v1/market/data?symbol=${DEMO_SYMBOL}&timeframe=M15&limit=20   (Authorization: Bearer <access_token>)
+    API:     ${baseUrl}/docs   (OpenAPI at ${baseUrl}/openapi.json)
     health:  ${baseUrl}/health
     stream:  ws://127.0.0.1:${port}/api/v1/stream/${DEMO_SYMBOL}
     cron:    ${baseUrl}/__scheduled?cron=*/5+*+*+*+*

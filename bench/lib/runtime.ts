@@ -4,7 +4,8 @@
  * their own direct sockets, so requests to either take the same path through workerd.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -14,11 +15,42 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 export interface BenchRuntime {
   /** The platform Worker. */
   readonly url: URL;
+  /** An API key (trader; read and ingest) created through the API, for the load generator. */
+  readonly apiKey: string;
   /** The trivial Hono baseline Worker. */
   readonly baselineUrl: URL;
   /** Scratch folder for generated files (load scripts). */
   readonly workDir: string;
   dispose(): Promise<void>;
+}
+
+const BENCH_ADMIN = { username: "bench-admin", password: randomBytes(18).toString("base64url") };
+
+async function applyMigrations(database: D1DatabaseLike): Promise<void> {
+  const dir = "migrations";
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim() !== "") await database.prepare(statement).run();
+    }
+  }
+}
+
+interface D1DatabaseLike {
+  prepare(query: string): { run(): Promise<unknown> };
+}
+
+/** Logs in as the bench admin and creates a trader key for reading and ingesting, through the real API. */
+async function createIngestKey(url: URL): Promise<string> {
+  const login = await fetch(new URL("/auth/login", url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(BENCH_ADMIN) });
+  if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+  const { access_token } = (await login.json()) as { access_token: string };
+  const created = await fetch(new URL("/api/v1/api-keys", url), {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ name: "bench", role: "trader", scopes: ["read", "ingest"] }),
+  });
+  if (!created.ok) throw new Error(`bench key creation failed: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { key: string }).key;
 }
 
 export async function startBenchRuntime(): Promise<BenchRuntime> {
@@ -38,7 +70,19 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
         name: "aurum-edge",
         modules: true,
         scriptPath: join(outDir, "dist", "index.js"),
-        bindings: { ...workerOptions.bindings, LOG_LEVEL: "error", STREAM_TICK_THROTTLE_MS: "250" },
+        bindings: {
+          ...workerOptions.bindings,
+          LOG_LEVEL: "error",
+          STREAM_TICK_THROTTLE_MS: "250",
+          JWT_SECRET: `bench:${randomBytes(32).toString("base64url")}`,
+          ADMIN_USERNAME: BENCH_ADMIN.username,
+          ADMIN_PASSWORD: BENCH_ADMIN.password,
+        },
+        // The limiter is still called on every request; only its limits are lifted so the load is not refused.
+        ratelimits: {
+          RATE_LIMIT_CREDENTIAL: { simple: { limit: 1_000_000_000, period: 60 } },
+          RATE_LIMIT_IP: { simple: { limit: 1_000_000_000, period: 60 } },
+        },
         unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       },
       {
@@ -56,8 +100,11 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
   await mf.ready;
   const url = await mf.unsafeGetDirectURL("aurum-edge");
   const baselineUrl = await mf.unsafeGetDirectURL("baseline");
+  await applyMigrations(await mf.getD1Database("DB"));
+  const apiKey = await createIngestKey(url);
   return {
     url,
+    apiKey,
     baselineUrl,
     workDir: outDir,
     async dispose() {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BarOutput, BarsResponse } from "../../core/schemas/market-data.js";
+import { localAdminToken } from "../../scripts/lib/dev-vars.js";
 import { demoBars } from "../support/node/demo-data.js";
 import { startPlatform, stopPlatform, type RunningPlatform } from "../support/node/platform-process.js";
 
@@ -19,10 +20,11 @@ afterAll(async () => {
 });
 
 async function allBars(baseUrl: string, timeframe: string): Promise<BarOutput[]> {
+  const headers = { authorization: `Bearer ${await localAdminToken(baseUrl)}` };
   const bars: BarOutput[] = [];
   let from: number | null = 0;
   while (from !== null) {
-    const response = await fetch(`${baseUrl}/api/v1/market/data?symbol=XAUUSD&timeframe=${timeframe}&from=${from}&limit=5000`);
+    const response = await fetch(`${baseUrl}/api/v1/market/data?symbol=XAUUSD&timeframe=${timeframe}&from=${from}&limit=5000`, { headers });
     expect(response.status).toBe(200);
     const page = (await response.json()) as BarsResponse;
     bars.push(...page.bars);
@@ -35,6 +37,8 @@ describe("npm start", () => {
   it("serves every M1 bar of the shipped file exactly, replayed through the API", async () => {
     platform = await startPlatform({ persistDir, demo: true });
     expect(platform.output()).toMatch(/demo data: 252,920 XAUUSD ticks/);
+    expect(platform.output()).toMatch(/log in: {2}admin \/ \S+/);
+    expect((await fetch(`${platform.baseUrl}/api/v1/market/data?symbol=XAUUSD`)).status).toBe(401);
     const served = await allBars(platform.baseUrl, "M1");
     const source = demoBars();
     expect(served).toHaveLength(source.length);
@@ -52,7 +56,13 @@ describe("npm start", () => {
     // One more acknowledged batch, in the minute after the file ends.
     const lastTs = before.m1.at(-1)?.ts ?? 0;
     const extra = [{ ts: lastTs + 61_000, bid: 4428.1, ask: 4428.22 }, { ts: lastTs + 62_000, bid: 4428.3, ask: 4428.42 }];
-    const ack = await fetch(`${platform.baseUrl}/api/v1/data/ingest`, { method: "POST", body: JSON.stringify({ symbol: "XAUUSD", ticks: extra }) });
+    const post = async (baseUrl: string) =>
+      fetch(`${baseUrl}/api/v1/data/ingest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${await localAdminToken(baseUrl)}` },
+        body: JSON.stringify({ symbol: "XAUUSD", ticks: extra }),
+      });
+    const ack = await post(platform.baseUrl);
     expect(await ack.json()).toMatchObject({ accepted: 2 });
     const withExtra = await allBars(platform.baseUrl, "M1");
     await stopPlatform(platform, "SIGKILL");
@@ -61,7 +71,7 @@ describe("npm start", () => {
     platform = await startPlatform({ persistDir, demo: false, port: platform.port });
     expect(await allBars(platform.baseUrl, "M1")).toEqual(withExtra);
     expect((await allBars(platform.baseUrl, "H1")).slice(0, -1)).toEqual(before.h1.slice(0, -1));
-    const again = await fetch(`${platform.baseUrl}/api/v1/data/ingest`, { method: "POST", body: JSON.stringify({ symbol: "XAUUSD", ticks: extra }) });
+    const again = await post(platform.baseUrl);
     expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 2 });
   });
 });

@@ -46,7 +46,7 @@ export function clientIp(c: Context<AppEnv>): string {
   return c.req.header("cf-connecting-ip") ?? "local";
 }
 
-async function issueTokens(c: Context<AppEnv>, user: { id: string; username: string; role: Role }, familyId: string): Promise<{ tokens: IssuedTokens; refresh: { id: string; tokenHash: string; expiresAtMs: number } }> {
+async function issueTokens(c: Context<AppEnv>, user: { id: string; username: string; role: Role }): Promise<{ tokens: IssuedTokens; refresh: { id: string; tokenHash: string; expiresAtMs: number } }> {
   const { auth } = c.get("platform").config;
   const nowMs = Date.now();
   const access = await signAccessToken(signingKeys(c), { userId: user.id, username: user.username, role: user.role }, {
@@ -82,7 +82,7 @@ export async function login(c: Context<AppEnv>, username: string, password: stri
   if (needsRehash(user.passwordHash, auth.pbkdf2Iterations)) {
     await updateUser(database, user.id, { passwordHash: await hashPassword(password, auth.pbkdf2Iterations) }, nowMs);
   }
-  const { tokens, refresh } = await issueTokens(c, { id: user.id, username: user.username, role: user.role }, crypto.randomUUID());
+  const { tokens, refresh } = await issueTokens(c, { id: user.id, username: user.username, role: user.role });
   await insertRefreshToken(database, { ...refresh, userId: user.id, familyId: refresh.id, createdAtMs: nowMs });
   return tokens;
 }
@@ -102,7 +102,7 @@ export async function refresh(c: Context<AppEnv>, refreshToken: string): Promise
   if (row.expiresAtMs <= nowMs) throw new UnauthorizedError("refresh token expired", { details: { reason: "expired" } });
   const user = await findUserById(database, row.userId);
   if (!user || user.disabledAtMs !== null) throw new UnauthorizedError("user disabled", { details: { reason: "revoked" } });
-  const { tokens, refresh: next } = await issueTokens(c, { id: user.id, username: user.username, role: user.role }, row.familyId);
+  const { tokens, refresh: next } = await issueTokens(c, { id: user.id, username: user.username, role: user.role });
   const rotated = await rotateRefreshToken(database, row.id, { ...next, userId: user.id, familyId: row.familyId, createdAtMs: nowMs }, nowMs);
   if (!rotated) {
     await revokeFamily(database, row.familyId, "reuse-detected", nowMs);
