@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(2);
   }
+  await run("npx", ["tsx", "scripts/vendor-assets.ts"]);
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote", "--env", target]);
   await run("npx", ["wrangler", "deploy", "--env", target]);
 }
