@@ -2,17 +2,20 @@
 import { z } from "zod";
 
 /**
- * Any JavaScript number, including NaN and ±Infinity. Tick values are checked by the data-quality rules, which
- * answer a non-finite price with a rejection code for that tick instead of failing the whole batch.
+ * Any JavaScript number, including NaN and ±Infinity (JSON's `1e400` parses to Infinity). Tick values are checked by
+ * the data-quality rules, which answer a non-finite price with a rejection code for that tick instead of failing the
+ * whole batch. Documented as a plain number in OpenAPI.
  */
-export const AnyNumberSchema = z.custom<number>((value) => typeof value === "number", "expected a number");
+export function anyNumber(description: string) {
+  return z.custom<number>((value) => typeof value === "number", "expected a number").meta({ type: "number", description });
+}
 
 /** A normalised tick as it travels between the Worker, the Durable Object and `core/`. */
 export const TickSchema = z.object({
-  tsMs: AnyNumberSchema.describe("Quote time, epoch milliseconds (UTC)"),
-  bid: AnyNumberSchema.describe("Bid price in the instrument's quote currency"),
-  ask: AnyNumberSchema.describe("Ask price in the instrument's quote currency"),
-  volume: AnyNumberSchema.describe("Price updates this tick stands for (1 for a raw tick); summed into tickVolume"),
+  tsMs: anyNumber("Quote time, epoch milliseconds (UTC)"),
+  bid: anyNumber("Bid price in the instrument's quote currency"),
+  ask: anyNumber("Ask price in the instrument's quote currency"),
+  volume: anyNumber("Price updates this tick stands for (1 for a raw tick); summed into tickVolume"),
 });
 export type Tick = z.infer<typeof TickSchema>;
 

@@ -3,18 +3,18 @@ import { z } from "zod";
 import { TICK_REJECTION_CODES } from "../market/tick-quality.js";
 import type { Bar } from "../market/bar.js";
 import type { FeedBatchResult } from "../market/instrument-feed.js";
-import { AnyNumberSchema, TickSchema } from "../market/tick.js";
+import { anyNumber, TickSchema } from "../market/tick.js";
 import { TIMEFRAMES, TimeframeSchema } from "../market/timeframe.js";
 import { QueryTimestampSchema, SymbolSchema } from "./common.js";
 
 /** A tick as clients send it: `ts` as epoch ms (a number) or an ISO-8601 string with a zone. */
 export const TickInputSchema = z.object({
   ts: z
-    .union([AnyNumberSchema, z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))])
+    .union([anyNumber("Epoch milliseconds"), z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))])
     .describe("Quote time: epoch milliseconds, or ISO-8601 with a zone"),
-  bid: AnyNumberSchema.describe("Bid price"),
-  ask: AnyNumberSchema.describe("Ask price"),
-  volume: AnyNumberSchema.optional().describe("Price updates this tick stands for; default 1"),
+  bid: anyNumber("Bid price"),
+  ask: anyNumber("Ask price"),
+  volume: anyNumber("Price updates this tick stands for; default 1").optional(),
 });
 export type TickInput = z.input<typeof TickInputSchema>;
 

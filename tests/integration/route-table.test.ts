@@ -1,11 +1,13 @@
 /** Every route the app serves (read from the app, not listed here) refuses missing, stale, forged, revoked and too weak credentials. */
 import { env } from "cloudflare:workers";
-import { base64url } from "jose";
+import { base64url, SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../workers/auth/api-keys.js";
 import { API_KEY_SCOPES, ROLES, type Requirement, type Role } from "../../workers/auth/roles.js";
 import { parseSigningKeys, signAccessToken } from "../../workers/auth/tokens.js";
 import { createApp } from "../../workers/app.js";
+import { db } from "../../workers/db/client.js";
+import { insertUser } from "../../workers/db/users.js";
 import { DECLARED_ACCESS, type Access } from "../../workers/http/access.js";
 import { platformOf } from "../../workers/platform.js";
 import { TEST_SECRETS } from "../support/test-secrets.js";
@@ -14,12 +16,14 @@ import { bearer, call, loginAs, postJson, type As } from "./http.js";
 
 beforeEach(freshState);
 
+// --- the app's routes -------------------------------------------------------------------------------------------
+
 /** One endpoint of the app: method and OpenAPI-style path ("/api/v1/users/{id}"), the key DECLARED_ACCESS uses. */
 interface AppRoute {
   readonly method: string;
   readonly path: string;
   readonly key: string;
-  /** Declares a 101 response: the request must ask for a WebSocket upgrade. */
+  /** Documents a 101 answer: the request must ask for a WebSocket upgrade. */
   readonly upgrade: boolean;
 }
 
@@ -46,16 +50,20 @@ const requirementOf = (route: AppRoute): Requirement => {
   if (access?.kind !== "principal") throw new Error(`${route.key} is not a principal route`);
   return access.requirement;
 };
+const isPrincipalRoute = (route: AppRoute): boolean => accessOf(route)?.kind === "principal";
 const PUBLIC_ROUTES = ROUTES.filter((r) => accessOf(r)?.kind === "public");
-const PRINCIPAL_ROUTES = ROUTES.filter((r) => accessOf(r)?.kind === "principal");
+const PRINCIPAL_ROUTES = ROUTES.filter(isPrincipalRoute);
 const METRICS_ROUTES = ROUTES.filter((r) => accessOf(r)?.kind === "metrics-token");
 const PROTECTED_ROUTES = [...PRINCIPAL_ROUTES, ...METRICS_ROUTES];
 const ROLE_ROUTES = PRINCIPAL_ROUTES.filter((r) => requirementOf(r).role !== ROLES[0]);
 const SCOPE_ROUTES = PRINCIPAL_ROUTES.filter((r) => requirementOf(r).scope !== undefined);
 
+// --- requests ---------------------------------------------------------------------------------------------------
+
 /** Plausible values for path parameters; the access check runs before they are validated. */
 const PARAM_VALUES: Record<string, () => string> = { symbol: () => "XAUUSD", id: () => crypto.randomUUID() };
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+const STATE_CHANGING = new Set([...BODY_METHODS, "DELETE"]);
 
 function urlOf(route: AppRoute): string {
   return route.path.replace(/\{([^}]+)\}/g, (_, name: string) => (PARAM_VALUES[name] ?? (() => "sample1"))());
@@ -93,7 +101,7 @@ async function send(route: AppRoute, as: As): Promise<Answer> {
   return { status: response.status, headers: response.headers, text, body };
 }
 
-/** Asserts the refusal: status, envelope with the code and the request id, and (when given) details.reason. */
+/** Asserts the refusal: status, the envelope with its code and request id, and (when given) details.reason. */
 async function expectRefused(route: AppRoute, as: As, status: 401 | 403, reason?: string): Promise<Answer> {
   const answer = await send(route, as);
   expect(answer.status, `${route.key} answered ${answer.status}: ${answer.text}`).toBe(status);
@@ -105,7 +113,7 @@ async function expectRefused(route: AppRoute, as: As, status: 401 | 403, reason?
   return answer;
 }
 
-/** Asserts the credential passed the access check: whatever the handler said, it was not a 401 or 403. */
+/** Asserts the credential passed the access check: whatever the handler then said, it was not a 401 or 403. */
 async function expectAdmitted(route: AppRoute, as: As, what: string): Promise<void> {
   const answer = await send(route, as);
   expect([401, 403], `${route.key} refused ${what} with ${answer.status}: ${answer.text}`).not.toContain(answer.status);
@@ -115,57 +123,81 @@ async function expectAdmitted(route: AppRoute, as: As, what: string): Promise<vo
 
 const TEST_KEY = `${TEST_SECRETS.kid}:${TEST_SECRETS.jwtSecret}`;
 const PASSWORD = "a-long-enough-test-password";
-const authConfig = () => platformOf(env).config.auth;
-const nowS = () => Math.floor(Date.now() / 1000);
+const nowS = (): number => Math.floor(Date.now() / 1000);
 const apiKeyHeader = (key: string): As => ({ headers: { "x-api-key": key } });
+const cookie = (value: string): As => ({ headers: { cookie: value } });
 
-/** A token the Worker's own key signed, with the issuer and audience it expects. */
-async function signedToken(keySpec: string, role: Role, atS: number, ttlS = 900): Promise<string> {
-  const { issuer, audience } = authConfig();
-  return (await signAccessToken(parseSigningKeys(keySpec), { userId: crypto.randomUUID(), role }, { issuer, audience, ttlS, nowS: atS })).token;
+/** An access token signed like a login's (signAccessToken), by default with the Worker's key, iss, aud, for now. */
+async function signedToken(options: { role?: Role; userId?: string; keySpec?: string; atS?: number; issuer?: string; audience?: string } = {}): Promise<string> {
+  const auth = platformOf(env).config.auth;
+  const signed = await signAccessToken(
+    parseSigningKeys(options.keySpec ?? TEST_KEY),
+    { userId: options.userId ?? crypto.randomUUID(), role: options.role ?? "admin" },
+    { issuer: options.issuer ?? auth.issuer, audience: options.audience ?? auth.audience, ttlS: 900, nowS: options.atS ?? nowS() },
+  );
+  return signed.token;
 }
 
-function decodePart(part: string | undefined): Record<string, unknown> {
-  return JSON.parse(new TextDecoder().decode(base64url.decode(part ?? ""))) as Record<string, unknown>;
+/** A JWT like an access token but with a generic `typ` ("JWT"): any other token the same key might sign. */
+async function genericJwt(): Promise<string> {
+  const { issuer, audience } = platformOf(env).config.auth;
+  return new SignJWT({ role: "admin" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: TEST_SECRETS.kid })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setSubject(crypto.randomUUID())
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(nowS())
+    .setExpirationTime(nowS() + 900)
+    .sign(new TextEncoder().encode(TEST_SECRETS.jwtSecret));
 }
 
+const decodePart = (part: string | undefined): Record<string, unknown> => JSON.parse(new TextDecoder().decode(base64url.decode(part ?? ""))) as Record<string, unknown>;
 const encodePart = (value: unknown): string => base64url.encode(JSON.stringify(value));
 
-/** A real token with one claim changed (the role upgraded to admin) and the original signature kept. */
-function withRoleUpgraded(token: string): string {
-  const [header, payload, signature] = token.split(".");
-  const claims = decodePart(payload);
-  expect(claims["role"]).not.toBe("admin");
-  return [header, encodePart({ ...claims, role: "admin" }), signature].join(".");
+/** A valid viewer token with one claim changed (role upgraded to admin) and the original signature kept. */
+async function roleUpgradedToken(): Promise<string> {
+  const [header, payload, signature] = (await signedToken({ role: "viewer" })).split(".");
+  return [header, encodePart({ ...decodePart(payload), role: "admin" }), signature].join(".");
 }
 
 /** The same claims under `alg: none`, without a signature. */
-function unsigned(token: string): string {
-  const [header, payload] = token.split(".");
+async function unsignedToken(): Promise<string> {
+  const [header, payload] = (await signedToken()).split(".");
   return [encodePart({ ...decodePart(header), alg: "none" }), payload, ""].join(".");
 }
 
-async function adminToken(): Promise<string> {
-  return (await loginAs()).access_token;
+/** A user stored directly (test set-up) and an access token for them signed with the Worker's key, as a login signs it. */
+async function storedUser(role: Role): Promise<{ userId: string; token: string }> {
+  const userId = crypto.randomUUID();
+  expect(await insertUser(db(env), { id: userId, username: `${role}-${userId.slice(0, 8)}`, passwordHash: "not-for-login", role, nowMs: Date.now() })).toBe(true);
+  return { userId, token: await signedToken({ role, userId }) };
 }
 
-/** Creates a user with `role` through the API (as the admin) and logs in as them. */
-async function userToken(role: Role, admin?: string): Promise<{ token: string; userId: string }> {
+/** A user created through the API by the admin, then logged in through /auth/login. */
+async function loggedInUser(role: Role): Promise<string> {
+  if (role === "admin") return (await loginAs()).access_token;
   const username = `${role}-${crypto.randomUUID().slice(0, 8)}`;
-  const created = await postJson("/api/v1/users", { username, password: PASSWORD, role }, bearer(admin ?? (await adminToken())));
-  expect(created.status, await created.clone().text()).toBe(201);
-  const { id } = (await created.json()) as { id: string };
-  return { token: (await loginAs(username, PASSWORD)).access_token, userId: id };
+  const created = await postJson("/api/v1/users", { username, password: PASSWORD, role }, bearer((await loginAs()).access_token));
+  expect(created.status, await created.text()).toBe(201);
+  return (await loginAs(username, PASSWORD)).access_token;
 }
 
-/** Bad bearer credentials and why the Worker must refuse them (details.reason on principal routes). */
+const adminApiKey = async (): Promise<As> => apiKeyHeader((await createApiKey("admin", [...API_KEY_SCOPES], "admin tool")).key);
+
+/** Bad credentials and the details.reason a principal route must refuse each with. */
 const BAD_CREDENTIALS: { name: string; reason: string; make: () => Promise<As> }[] = [
-  { name: "an expired access token", reason: "expired", make: async () => bearer(await signedToken(TEST_KEY, "admin", nowS() - 7_200)) },
-  { name: "a real token with its role claim upgraded", reason: "bad-signature", make: async () => bearer(withRoleUpgraded((await userToken("viewer")).token)) },
-  { name: "a token signed with a wrong secret", reason: "bad-signature", make: async () => bearer(await signedToken(`${TEST_SECRETS.kid}:a-wrong-secret-of-enough-bytes-0123456789`, "admin", nowS())) },
-  { name: "a token under an unknown kid", reason: "unknown-key", make: async () => bearer(await signedToken(`unknown-kid:${TEST_SECRETS.jwtSecret}`, "admin", nowS())) },
-  { name: "an alg: none token", reason: "bad-algorithm", make: async () => bearer(unsigned(await signedToken(TEST_KEY, "admin", nowS()))) },
-  { name: "a token that is not a JWT", reason: "malformed", make: async () => bearer("not-a-jwt") },
+  { name: "an expired access token", reason: "expired", make: async () => bearer(await signedToken({ atS: nowS() - 7_200 })) },
+  { name: "a token with its role claim upgraded (signature kept)", reason: "bad-signature", make: async () => bearer(await roleUpgradedToken()) },
+  { name: "a token signed with a wrong secret", reason: "bad-signature", make: async () => bearer(await signedToken({ keySpec: `${TEST_SECRETS.kid}:a-wrong-secret-of-enough-bytes-0123456789` })) },
+  { name: "a token under an unknown kid", reason: "unknown-key", make: async () => bearer(await signedToken({ keySpec: `unknown-kid:${TEST_SECRETS.jwtSecret}` })) },
+  { name: "an alg: none token", reason: "bad-algorithm", make: async () => bearer(await unsignedToken()) },
+  { name: "a token for another audience", reason: "wrong-audience", make: async () => bearer(await signedToken({ audience: "someone-else" })) },
+  { name: "a token from another issuer", reason: "wrong-issuer", make: async () => bearer(await signedToken({ issuer: "someone-else" })) },
+  { name: "a token issued an hour from now", reason: "not-yet-valid", make: async () => bearer(await signedToken({ atS: nowS() + 3_600 })) },
+  { name: "a generic JWT (typ JWT, not at+jwt) signed with the same key", reason: "malformed", make: async () => bearer(await genericJwt()) },
+  { name: "a valid token of a user that does not exist", reason: "revoked", make: async () => bearer(await signedToken()) },
+  { name: "a malformed Authorization header", reason: "malformed", make: async () => ({ authorization: "Token abc" }) },
   { name: "a well-formed API key that was never issued", reason: "bad-key", make: async () => bearer((await generateApiKey()).key) },
   { name: "a malformed API key in X-API-Key", reason: "malformed", make: async () => apiKeyHeader("ak_short") },
 ];
@@ -174,13 +206,16 @@ const BAD_CREDENTIALS: { name: string; reason: string; make: () => Promise<As> }
 
 describe("route table", () => {
   it("has routes of every access kind", () => {
-    expect(PUBLIC_ROUTES.length).toBeGreaterThan(0);
-    expect(PRINCIPAL_ROUTES.length).toBeGreaterThan(0);
-    expect(METRICS_ROUTES.length).toBeGreaterThan(0);
+    expect([PUBLIC_ROUTES.length, PRINCIPAL_ROUTES.length, METRICS_ROUTES.length]).not.toContain(0);
   });
 
   it.each(ROUTES)("$key declares who may call it", (route) => {
     expect(accessOf(route), `${route.key} has no declared access: define it with route(access, config)`).toBeDefined();
+  });
+
+  it("opens only the intended routes to anonymous callers and the metrics token (an allow-list: a new public route is a decision)", () => {
+    expect(PUBLIC_ROUTES.map((r) => r.key).sort()).toEqual(["GET /docs", "GET /health", "GET /openapi.json", "POST /auth/login", "POST /auth/refresh"]);
+    expect(METRICS_ROUTES.map((r) => r.key)).toEqual(["GET /metrics"]);
   });
 
   it("declares access only for routes the app serves", () => {
@@ -199,53 +234,73 @@ describe("anonymous", () => {
     expect(anonymous.status, anonymous.text).not.toBe(403);
     // /auth/refresh answers 401 for a missing *refresh token* (its own credential); the access check's refusal reads differently.
     if (anonymous.status === 401) expect(anonymous.body?.error?.message).not.toBe("authentication required");
-    const withBadToken = await send(route, bearer("not-a-jwt"));
+    const withBadToken = await send(route, bearer(await signedToken({ atS: nowS() - 7_200 })));
     expect([withBadToken.status, withBadToken.body?.error?.code]).toEqual([anonymous.status, anonymous.body?.error?.code]);
   });
 });
 
 describe.each(BAD_CREDENTIALS)("$name", ({ reason, make }) => {
-  it.each(PROTECTED_ROUTES)(`$key → 401`, async (route) => {
-    const isPrincipalRoute = accessOf(route)?.kind === "principal";
-    await expectRefused(route, await make(), 401, isPrincipalRoute ? reason : undefined);
+  it.each(PROTECTED_ROUTES)("$key → 401", async (route) => {
+    await expectRefused(route, await make(), 401, isPrincipalRoute(route) ? reason : undefined);
   });
 });
 
 describe("revoked credentials", () => {
   it.each(PRINCIPAL_ROUTES)("$key → 401 for an access token after logout", async (route) => {
-    const token = await adminToken();
-    const logout = await call("/auth/logout", { method: "POST" }, bearer(token));
-    expect(logout.status).toBe(204);
+    const token = (await loginAs()).access_token;
+    expect((await call("/auth/logout", { method: "POST" }, bearer(token))).status).toBe(204);
     await expectRefused(route, bearer(token), 401, "revoked");
   });
 
-  it.each(PRINCIPAL_ROUTES)("$key → 401 for a revoked API key (used before: no stale cache)", async (route) => {
+  it.each(PRINCIPAL_ROUTES)("$key → 401 for an API key revoked after use (no stale cache)", async (route) => {
     const { key, id } = await createApiKey("admin", [...API_KEY_SCOPES]);
-    await expectAdmitted(route, apiKeyHeader(key), "the key before revocation");
-    const revoked = await call(`/api/v1/api-keys/${id}`, { method: "DELETE" }, bearer(await adminToken()));
-    expect(revoked.status).toBe(200);
+    await expectAdmitted(route, bearer(key), "the key before revocation");
+    const revoked = await call(`/api/v1/api-keys/${id}`, { method: "DELETE" }, await adminApiKey());
+    expect(revoked.status, await revoked.text()).toBe(200);
     await expectRefused(route, apiKeyHeader(key), 401, "revoked");
-    await expectRefused(route, bearer(key), 401, "revoked");
   });
 
-  it.each(PRINCIPAL_ROUTES)("$key → 401 for the token of a user disabled since", async (route) => {
-    const admin = await adminToken();
-    const { token, userId } = await userToken("admin", admin);
+  it.each(PRINCIPAL_ROUTES)("$key → 401 for the token of a user disabled after use", async (route) => {
+    const { token, userId } = await storedUser("admin");
     await expectAdmitted(route, bearer(token), "the user before disabling");
-    const disabled = await call(`/api/v1/users/${userId}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ disabled: true }) }, bearer(admin));
-    expect(disabled.status).toBe(200);
+    const init = { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ disabled: true }) };
+    const disabled = await call(`/api/v1/users/${userId}`, init, await adminApiKey());
+    expect(disabled.status, await disabled.text()).toBe(200);
     await expectRefused(route, bearer(token), 401, "revoked");
+  });
+});
+
+describe("session cookie", () => {
+  it.each(PROTECTED_ROUTES)("$key → 401 for an expired token or an API key in the session cookie", async (route) => {
+    const expired = await signedToken({ atS: nowS() - 7_200 });
+    const { key } = await createApiKey("admin", [...API_KEY_SCOPES]);
+    await expectRefused(route, cookie(`aurum_session=${expired}`), 401, isPrincipalRoute(route) ? "expired" : undefined);
+    await expectRefused(route, cookie(`aurum_session=${key}`), 401, isPrincipalRoute(route) ? "malformed" : undefined);
+  });
+
+  it.each(PRINCIPAL_ROUTES)("$key admits a cookie session, and wants the CSRF token when it changes state", async (route) => {
+    const login = await postJson("/auth/login", { username: TEST_SECRETS.adminUsername, password: TEST_SECRETS.adminPassword, session: "cookie" }, "anonymous");
+    expect(login.status).toBe(200);
+    const cookies = new Map(login.headers.getSetCookie().map((c) => (c.split(";")[0] ?? "").split("=", 2) as [string, string]));
+    const csrf = cookies.get("aurum_csrf") ?? "";
+    const sent = `aurum_session=${cookies.get("aurum_session") ?? ""}; aurum_csrf=${csrf}`;
+    if (STATE_CHANGING.has(route.method)) {
+      const missing = await expectRefused(route, cookie(sent), 403);
+      expect(missing.body?.error?.details).toEqual({ reason: "csrf" });
+      await expectAdmitted(route, { headers: { cookie: sent, "x-csrf-token": csrf } }, "a cookie session with its CSRF token");
+    } else {
+      await expectAdmitted(route, cookie(sent), "a cookie session");
+    }
   });
 });
 
 describe("under-privileged credentials", () => {
   it.each(ROLE_ROUTES)("$key → 403 FORBIDDEN for every lower role (user token and API key)", async (route) => {
     const { role } = requirementOf(route);
-    const admin = await adminToken();
     for (const lower of ROLES.slice(0, ROLES.indexOf(role))) {
-      const user = await userToken(lower, admin);
-      const key = await createApiKey(lower, [...API_KEY_SCOPES]);
-      for (const as of [bearer(user.token), apiKeyHeader(key.key)]) {
+      const user = await storedUser(lower);
+      const { key } = await createApiKey(lower, [...API_KEY_SCOPES]);
+      for (const as of [bearer(user.token), apiKeyHeader(key)]) {
         const answer = await expectRefused(route, as, 403);
         expect(answer.body?.error?.details).toMatchObject({ missing: expect.arrayContaining(["role"]), requiredRole: role, actualRole: lower });
       }
@@ -262,9 +317,9 @@ describe("under-privileged credentials", () => {
 
 describe("metrics token", () => {
   it.each(METRICS_ROUTES)("$key refuses user tokens and API keys, and serves Prometheus text for the metrics token", async (route) => {
-    const admin = await adminToken();
+    const token = (await loginAs()).access_token;
     const { key } = await createApiKey("admin", [...API_KEY_SCOPES]);
-    for (const as of [bearer(admin), bearer(key), apiKeyHeader(key), bearer(`${TEST_SECRETS.metricsToken}x`)]) await expectRefused(route, as, 401);
+    for (const as of [bearer(token), bearer(key), apiKeyHeader(key), bearer(`${TEST_SECRETS.metricsToken}x`)]) await expectRefused(route, as, 401);
     const answer = await send(route, bearer(TEST_SECRETS.metricsToken));
     expect(answer.status, answer.text).toBe(200);
     expect(answer.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -282,16 +337,10 @@ describe("metrics token", () => {
 });
 
 describe("sufficient credentials are admitted", () => {
-  it.each(PRINCIPAL_ROUTES)("$key admits an API key with exactly its role and scope, and a user of that role", async (route) => {
+  it.each(PRINCIPAL_ROUTES)("$key admits an API key with exactly its role and scope, and a logged-in user of that role", async (route) => {
     const { role, scope } = requirementOf(route);
     const { key } = await createApiKey(role, scope === undefined ? ["read"] : [scope]);
     await expectAdmitted(route, apiKeyHeader(key), `a ${role} API key`);
-    await expectAdmitted(route, bearer(key), `a ${role} API key as Bearer`);
-    const token = role === "admin" ? await adminToken() : (await userToken(role)).token;
-    await expectAdmitted(route, bearer(token), `a ${role} user`);
-  });
-
-  it.each(METRICS_ROUTES)("$key admits the metrics token", async (route) => {
-    expect((await send(route, bearer(TEST_SECRETS.metricsToken))).status).toBe(200);
+    await expectAdmitted(route, bearer(await loggedInUser(role)), `a ${role} user`);
   });
 });

@@ -24,8 +24,17 @@ export const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
+export const OPENAPI_PATH = "/openapi.json";
+export const DOCS_PATH = "/docs";
+
+/** The API docs page starts Swagger UI with an inline script: allowed there, and only there. */
+const DOCS_CONTENT_SECURITY_POLICY = { ...CONTENT_SECURITY_POLICY, scriptSrc: ["'self'", "'unsafe-inline'"] };
+
+const strictHeaders = secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: "DENY" });
+const docsHeaders = secureHeaders({ contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY, xFrameOptions: "DENY" });
+
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
-  return secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, xFrameOptions: "DENY" });
+  return (c, next) => (c.req.path === DOCS_PATH ? docsHeaders(c, next) : strictHeaders(c, next));
 }
 
 /** CORS for the origins in CORS_ORIGINS only (none by default: same-origin dashboard and server-side clients). */

@@ -14,23 +14,7 @@ import {
   Stochastic,
   WilliamsPercentR,
 } from "../../../core/indicators/index.js";
-import { loadBars, loadReference, REFERENCE_COLUMNS, type ReferenceColumn } from "./reference-data.js";
-
-/**
- * Tolerance. The reference was printed with 10 significant digits (`%.10g`), so a printed `b` stands for a true
- * value within half a unit of its 10th digit: if `10^e <= |b| < 10^(e+1)` that unit is `10^(e-9)`, and half of it is
- * `5e-10 * 10^e <= 5e-10 * |b|`. On top of that printing error we allow the 1e-9 relative computing error of the
- * brief, measured against `max(1, |b|)` so that values crossing zero (MACD histogram, CCI, %R) are held to 1e-9 in
- * absolute terms instead of an impossible relative bound.
- */
-function withinTolerance(ours: number, talib: number): boolean {
-  return Math.abs(ours - talib) <= 5e-10 * Math.abs(talib) + 1e-9 * Math.max(1, Math.abs(talib));
-}
-
-/** Our value printed like the reference (`%.10g`, correctly rounded) gives back TA-Lib's printed text exactly. */
-function printsAsTaLib(ours: number, talib: number): boolean {
-  return Number(ours.toPrecision(10)) === talib;
-}
+import { loadBars, loadReference, printsAsTaLib, REFERENCE_COLUMNS, withinTolerance, type ReferenceColumn } from "./reference-data.js";
 
 interface ColumnRun {
   /** Our warm-up: the `lookback` the indicator announces. */
