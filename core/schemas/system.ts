@@ -9,6 +9,18 @@ export const DatabaseReportSchema = z.object({
   tables: z.record(z.string(), z.number().int()).describe("Row count per table"),
 });
 
+export const BucketReportSchema = z.object({
+  binding: z.string().describe("R2 binding name"),
+  reachable: z.boolean(),
+  latencyMs: z.number().nonnegative().describe("Round trip of the listing"),
+  objects: z.number().int().describe("Objects counted (at most the listing page)"),
+  bytes: z.number().int().describe("Their total size, bytes"),
+  truncated: z.boolean().describe("True when the bucket holds more than one listing page"),
+  error: z.string().nullable().describe("Why the bucket could not be reached"),
+});
+
+export const StorageReportSchema = z.object({ buckets: z.array(BucketReportSchema) });
+
 export const InstrumentReportSchema = z.object({
   symbol: z.string(),
   lastTickTs: z.number().int().nullable(),

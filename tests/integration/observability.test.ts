@@ -1,4 +1,5 @@
 /** /metrics and the admin system reports show real figures from the Durable Objects, D1 and this isolate. */
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeTick, makeTickWalk } from "../support/builders.js";
 import { TEST_SECRETS } from "../support/test-secrets.js";
@@ -42,5 +43,15 @@ describe("system reports", () => {
     expect(cache.isolate.cachedApiKeys).toBeGreaterThanOrEqual(1);
     expect(cache.instruments.map((i) => i.symbol)).toEqual(["XAUUSD", "XAGUSD", "EURUSD", "BTCUSD"]);
     expect(cache.instruments[0]).toMatchObject({ symbol: "XAUUSD", storedTicks: 12, accepted: 12 });
+  });
+
+  it("report both R2 buckets as reachable, with what they hold", async () => {
+    const { access_token } = await loginAs();
+    await env.MODELS.put("models/XAUUSD/probe/manifest.json", "{}");
+    const storage = (await (await call("/api/v1/system/storage", {}, bearer(access_token))).json()) as { buckets: { binding: string; reachable: boolean; objects: number; bytes: number }[] };
+    expect(storage.buckets).toEqual([
+      expect.objectContaining({ binding: "MODELS", reachable: true, objects: 1, bytes: 2 }),
+      expect.objectContaining({ binding: "BACKUPS", reachable: true, objects: 0, bytes: 0 }),
+    ]);
   });
 });

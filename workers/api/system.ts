@@ -1,8 +1,11 @@
-/** Admin reports: `GET /api/v1/system/database`, `GET /api/v1/system/cache`; `GET /metrics` for Prometheus. */
+/**
+ * Admin reports: `GET /api/v1/system/database`, `/api/v1/system/storage`, `/api/v1/system/cache`; `GET /metrics` for
+ * Prometheus.
+ */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
-import { CacheReportSchema, DatabaseReportSchema, type InstrumentReport } from "../../core/schemas/system.js";
+import { CacheReportSchema, DatabaseReportSchema, StorageReportSchema, type InstrumentReport } from "../../core/schemas/system.js";
 import { apiKeyCache, revokedTokenCache, userCache } from "../auth/authenticate.js";
 import { METRICS_TOKEN, requires, route } from "../http/access.js";
 import type { AppEnv } from "../http/app-env.js";
@@ -11,6 +14,20 @@ import { instrumentStub } from "../instruments.js";
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "../observability/metrics.js";
 import { isolateStartedAtMs, requestRegistry } from "../observability/request-metrics.js";
 import { latestHealthCheck } from "../tasks/health-check.js";
+
+/** Objects one storage report lists per bucket. */
+const BUCKET_PAGE = 1_000;
+
+async function bucketReport(binding: string, bucket: R2Bucket) {
+  const startedMs = Date.now();
+  try {
+    const listing = await bucket.list({ limit: BUCKET_PAGE });
+    const bytes = listing.objects.reduce((sum, object) => sum + object.size, 0);
+    return { binding, reachable: true, latencyMs: Date.now() - startedMs, objects: listing.objects.length, bytes, truncated: listing.truncated, error: null };
+  } catch (error: unknown) {
+    return { binding, reachable: false, latencyMs: Date.now() - startedMs, objects: 0, bytes: 0, truncated: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 /** Tables whose row counts the database report lists. */
 const TABLES = ["users", "refresh_tokens", "revoked_access_tokens", "api_keys", "login_throttle", "audit_log", "health_checks"] as const;
@@ -58,6 +75,16 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
         200,
       );
     },
+  )
+  .openapi(
+    route(requires("admin"), {
+      method: "get",
+      path: "/api/v1/system/storage",
+      tags: ["system"],
+      summary: "R2 buckets: reachability, latency and contents",
+      responses: { 200: json(StorageReportSchema, "Storage report"), ...errorResponses(...PROTECTED_ERRORS) },
+    }),
+    async (c) => c.json({ buckets: await Promise.all([bucketReport("MODELS", c.env.MODELS), bucketReport("BACKUPS", c.env.BACKUPS)]) }, 200),
   )
   .openapi(
     route(requires("admin"), {
