@@ -39,16 +39,23 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
 
 /** CORS for the origins in CORS_ORIGINS only (none by default: same-origin dashboard and server-side clients). */
 export function corsAllowList(): MiddlewareHandler<AppEnv> {
+  // Built once per origin list (the configuration is parsed once per isolate).
+  const byOrigins = new WeakMap<readonly string[], MiddlewareHandler<AppEnv>>();
   return async (c, next) => {
     const allowed = c.get("platform").config.auth.corsOrigins;
-    return cors({
-      origin: (origin) => (allowed.includes(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["authorization", "content-type", "x-api-key", "x-csrf-token", "x-request-id"],
-      exposeHeaders: ["x-request-id", "retry-after"],
-      credentials: true,
-      maxAge: 600,
-    })(c, next);
+    let middleware = byOrigins.get(allowed);
+    if (!middleware) {
+      middleware = cors({
+        origin: (origin) => (allowed.includes(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allowHeaders: ["authorization", "content-type", "x-api-key", "x-csrf-token", "x-request-id"],
+        exposeHeaders: ["x-request-id", "retry-after"],
+        credentials: true,
+        maxAge: 600,
+      });
+      byOrigins.set(allowed, middleware);
+    }
+    return middleware(c, next);
   };
 }
 
