@@ -23,6 +23,7 @@ export default defineConfig(async () => {
             // The least Workers-safe count keeps the suite quick; production uses 100,000.
             PBKDF2_ITERATIONS: "10000",
             LOGIN_LOCKOUT_BASE_S: "30",
+            CORS_ORIGINS: "https://desk.example",
           },
           // Small limits so the tests can reach them (each test uses a fresh credential).
           ratelimits: {

@@ -231,5 +231,8 @@ describe("headers and limits", () => {
     expect((await envelope(await postJson("/api/v1/users", { username: "x".repeat(70_000) }, "anonymous"), 413)).code).toBe("PAYLOAD_TOO_LARGE");
     const preflight = await call("/api/v1/market/data", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } }, "anonymous");
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const allowed = await call("/api/v1/market/data", { method: "OPTIONS", headers: { origin: "https://desk.example", "access-control-request-method": "GET" } }, "anonymous");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://desk.example");
+    expect(allowed.headers.get("access-control-allow-headers")).toContain("x-csrf-token");
   });
 });
