@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints figures as ratios to baselines measured in the same run. */
+import { benchGbdt } from "./gbdt.js";
 import { benchIngest } from "./ingest.js";
 import { ensureDebianPackage } from "../scripts/lib/debian-package.js";
 import { startBenchRuntime } from "./lib/runtime.js";
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   } finally {
     await runtime.dispose();
   }
+  for (const line of benchGbdt()) console.log(line);
 }
 
 main().catch((error: unknown) => {
