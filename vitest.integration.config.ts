@@ -1,4 +1,5 @@
 /** Integration tests: the real Worker in workerd with real Durable Objects, D1 (migrated), R2 and Queues. */
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { TEST_SECRETS } from "./tests/support/test-secrets.js";
@@ -6,6 +7,10 @@ import { TEST_SECRETS } from "./tests/support/test-secrets.js";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
+    // The same alias as wrangler.toml's: onnxruntime-web patched by `npm run ort` (durable-objects/onnx/).
+    resolve: {
+      alias: [{ find: /^onnxruntime-web\/wasm$/, replacement: fileURLToPath(new URL("./build/ort/ort-wasm-patched.mjs", import.meta.url)) }],
+    },
     plugins: [
       cloudflareTest({
         main: "./workers/index.ts",

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await run("npx", ["tsx", "scripts/vendor-assets.ts"]);
+  await run("npx", ["tsx", "scripts/ort/patch-ort.ts"]);
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote", "--env", target]);
   await run("npx", ["wrangler", "deploy", "--env", target]);
 }

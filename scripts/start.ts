@@ -14,6 +14,7 @@ async function main(): Promise<void> {
 
   if (ensureDevVars()) console.log(`created ${DEV_VARS} with random local secrets`);
   await run("npx", ["tsx", "scripts/vendor-assets.ts"]);
+  await run("npx", ["tsx", "scripts/ort/patch-ort.ts"]);
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { ...process.env, CI: "true" });
 
   const server = await startDevServer({ port, persistDir });

@@ -56,6 +56,7 @@ async function createIngestKey(url: URL): Promise<string> {
 export async function startBenchRuntime(): Promise<BenchRuntime> {
   const outDir = "bench-output";
   mkdirSync(outDir, { recursive: true });
+  execFileSync("npx", ["tsx", "scripts/ort/patch-ort.ts"], { stdio: "ignore" });
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(outDir, "dist"), "--env", ""], { stdio: "ignore" });
   await build({ entryPoints: ["bench/trivial-worker.ts"], bundle: true, format: "esm", outfile: join(outDir, "baseline.js"), logLevel: "error" });
   const persistRoot = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), "aurum-bench-"));
