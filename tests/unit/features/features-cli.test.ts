@@ -1,9 +1,7 @@
 /** The features CLI end to end on the first 5,000 lines of the demo export, checked cell by cell against the batch. */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,28 +14,9 @@ import {
 import { parseMt5BarsCsv } from "../../../core/market/csv.js";
 import { featureCsvHeader, readMt5BarsFile } from "../../../training/features-csv.js";
 import { DEMO_UTC_OFFSET_MINUTES, readDemoCsvText } from "../../support/node/demo-data.js";
+import { runCli, type CliRun } from "../../support/node/run-cli.js";
 
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = "training/features-cli.ts";
-
-interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI under tsx, as `npm run features` does. */
-function runCli(args: readonly string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: REPO });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** What a cell must read for a value: empty when undefined, else text that parses back to the same double. */
 function cellMatches(text: string | undefined, value: number | undefined): boolean {
@@ -58,8 +37,8 @@ describe("npm run features (training/features-cli.ts)", () => {
     writeFileSync(gzipPath, gzipSync(text));
     writeFileSync(plainPath, text);
     const [ok, missingOut] = await Promise.all([
-      runCli(["--data", gzipPath, "--tz", "+03:00", "--out", outPath]),
-      runCli(["--data", gzipPath, "--tz", "+03:00"]),
+      runCli(CLI, ["--data", gzipPath, "--tz", "+03:00", "--out", outPath]),
+      runCli(CLI, ["--data", gzipPath, "--tz", "+03:00"]),
     ]);
     runs = { ok, missingOut };
   });
