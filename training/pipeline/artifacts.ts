@@ -1,14 +1,17 @@
 /** The files a training run leaves for the exporter and for people: model, manifest draft, JSON and text reports. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FeatureSpecRef, LabelDefinition } from "../../core/ml/index.js";
-import type { ManifestDraft } from "./manifest.js";
+import type { FeatureSpecRef, LabelDefinition, ModelManifest } from "../../core/ml/index.js";
+import { exportEnsemble, exportLinear, exportTreeEnsemble, type ExportMetadata } from "../onnx/export.js";
+import { completeManifest, type ManifestDraft } from "./manifest.js";
 import { renderTextReport, reportJson } from "./report.js";
 import type { FinalModel, TrainResult } from "./train.js";
 
 /** File names written by {@link writeArtifacts}. */
 export const ARTIFACT_FILES = Object.freeze({
   model: "model.json",
+  onnx: "model.onnx",
+  manifest: "manifest.json",
   manifestDraft: "manifest-draft.json",
   reportJson: "report.json",
   reportText: "report.txt",
@@ -49,8 +52,30 @@ export function modelFile(result: TrainResult, featureNames: readonly string[]):
 }
 
 /**
- * Writes model.json, manifest-draft.json, report.json and report.txt into `directory` (created if missing,
- * files replaced) and returns their paths.
+ * The version a run is given: symbol, timeframe, the UTC time training finished and the data hash's first
+ * characters, e.g. `XAUUSD-M1-20261121T231500Z-3f9a1c2b`.
+ */
+export function versionOf(draft: ManifestDraft): string {
+  const stamp = new Date(draft.createdAtMs).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return `${draft.symbol}-${draft.timeframe}-${stamp}-${draft.dataSha256.slice(0, 8)}`;
+}
+
+/** The final model as ONNX (tensor outputs, no ZipMap), carrying the feature spec, version and label definition. */
+export function exportFinalModel(result: TrainResult, manifest: ModelManifest): Uint8Array {
+  const metadata: ExportMetadata = {
+    featureSpec: manifest.featureSpec,
+    modelVersion: manifest.version,
+    labelDefinition: manifest.label,
+  };
+  const model = result.model;
+  if (model.kind === "gbdt") return exportTreeEnsemble(model.gbdt, { metadata });
+  if (model.kind === "logistic") return exportLinear(model.logistic, { metadata });
+  return exportEnsemble(model.gbdt, model.logistic, { weightGbdt: model.gbdtWeight, metadata });
+}
+
+/**
+ * Writes model.onnx with its completed manifest.json (what the registry takes), model.json, the manifest draft,
+ * report.json and report.txt into `directory` (created if missing, files replaced) and returns their paths.
  * @example
  * writeArtifacts("runs/gbdt", result, dataset.featureNames);
  */
@@ -62,10 +87,15 @@ export function writeArtifacts(
   mkdirSync(directory, { recursive: true });
   const paths = {
     model: join(directory, ARTIFACT_FILES.model),
+    onnx: join(directory, ARTIFACT_FILES.onnx),
+    manifest: join(directory, ARTIFACT_FILES.manifest),
     manifestDraft: join(directory, ARTIFACT_FILES.manifestDraft),
     reportJson: join(directory, ARTIFACT_FILES.reportJson),
     reportText: join(directory, ARTIFACT_FILES.reportText),
   };
+  const manifest = completeManifest(result.manifestDraft, { version: versionOf(result.manifestDraft), parentVersion: null });
+  writeFileSync(paths.onnx, exportFinalModel(result, manifest));
+  writeFileSync(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(paths.model, `${JSON.stringify(modelFile(result, featureNames))}\n`);
   writeFileSync(paths.manifestDraft, `${JSON.stringify(result.manifestDraft, null, 2)}\n`);
   writeFileSync(paths.reportJson, reportJson(result.report));

@@ -11,6 +11,9 @@ import { rowSlice } from "../../../../training/pipeline/fitters.js";
 import { completeManifest, type ManifestDraft } from "../../../../training/pipeline/manifest.js";
 import type { TrainingReport } from "../../../../training/pipeline/report.js";
 import { predictFinal } from "../../../../training/pipeline/train.js";
+import * as ort from "onnxruntime-node";
+import { readModelOutline } from "../../../../training/onnx/proto.js";
+import { ModelManifestSchema } from "../../../../core/ml/index.js";
 import { demoCsvHead } from "./pipeline-data.js";
 import { runCli, type CliRun } from "../../../support/node/run-cli.js";
 
@@ -47,7 +50,7 @@ describe("npx tsx training/train-cli.ts", () => {
   });
 
   it("writes a report, a manifest draft that completes into a valid manifest, and the model", () => {
-    for (const file of ["report.json", "report.txt", "model.json", "manifest-draft.json"]) {
+    for (const file of ["report.json", "report.txt", "model.json", "model.onnx", "manifest.json", "manifest-draft.json"]) {
       expect(existsSync(join(outDir, file))).toBe(true);
     }
     const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8")) as TrainingReport;
@@ -71,6 +74,29 @@ describe("npx tsx training/train-cli.ts", () => {
     const p = predictFinal(file.model, rowSlice(dataset, range).features);
     const labels = Array.from(dataset.labels.subarray(range.from, range.to));
     expect(binaryMetrics(labels, Array.from(p))).toEqual(report.heldOut.model);
+  });
+
+  it("exports model.onnx, which onnxruntime runs to the same held-out probabilities, with its manifest", async () => {
+    const file = JSON.parse(readFileSync(join(outDir, "model.json"), "utf8")) as ModelFile;
+    const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8")) as TrainingReport;
+    const manifest = ModelManifestSchema.parse(JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")));
+    const dataset = readDatasetBytes(bytes, { symbol: "XAUUSD", offsetMinutes: 180 });
+    const { range } = report.heldOut;
+    const rows = rowSlice(dataset, range).features;
+    const expected = predictFinal(file.model, rows);
+    const session = await ort.InferenceSession.create(readFileSync(join(outDir, "model.onnx")));
+    const input = new ort.Tensor("float32", Float32Array.from(rows.values), [rows.nRows, rows.nCols]);
+    const output = await session.run({ features: input });
+    const probabilities = output["probabilities"]?.data as Float32Array;
+    let maxDelta = 0;
+    for (let i = 0; i < rows.nRows; i++) maxDelta = Math.max(maxDelta, Math.abs((probabilities[i * 2 + 1] ?? Number.NaN) - (expected[i] ?? Number.NaN)));
+    // Float32 inputs and float32 arithmetic in the runtime against the trainer's float64.
+    expect(maxDelta).toBeLessThan(1e-5);
+    const { metadata } = readModelOutline(new Uint8Array(readFileSync(join(outDir, "model.onnx"))));
+    expect(metadata).toMatchObject({ model_version: manifest.version, feature_spec_sha256: manifest.featureSpec.sha256 });
+    expect(manifest.version).toMatch(/^XAUUSD-M1-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(manifest.featureSpec.sha256).toBe(dataset.featureSpecSha256);
+    expect(manifest.inputWidth).toBe(rows.nCols);
   });
 
   it("exits 2 with the usage on a bad command line", () => {
