@@ -8,7 +8,7 @@ import { login, logout, newCsrfToken, refresh, type IssuedTokens } from "../auth
 import { limit, PUBLIC, requires, route } from "../http/access.js";
 import type { AppEnv } from "../http/app-env.js";
 import { errorResponses, json, PROTECTED_ERRORS } from "../http/openapi.js";
-import { clientIp } from "../auth/sessions.js";
+import { clientIp } from "../http/request-context.js";
 
 function tokenResponse(c: Context<AppEnv>, tokens: IssuedTokens, cookies: boolean) {
   if (cookies) {

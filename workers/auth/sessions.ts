@@ -11,6 +11,7 @@ import { findRefreshToken, insertRefreshToken, revokeFamily, rotateRefreshToken 
 import { revokeAccessToken } from "../db/revoked-access-tokens.js";
 import { findUserById, findUserByUsername, insertUser, updateUser, type UserRow } from "../db/users.js";
 import type { AppEnv } from "../http/app-env.js";
+import { clientIp } from "../http/request-context.js";
 import { markTokenRevoked, signingKeys } from "./authenticate.js";
 import { dummyVerifyPassword, hashPassword, needsRehash, verifyPassword } from "./password.js";
 import type { Role } from "./roles.js";
@@ -39,11 +40,6 @@ async function findOrBootstrapUser(c: Context<AppEnv>, username: string): Promis
     c.get("log").info("first admin created", { username: adminUsername.toLowerCase() });
   }
   return findUserByUsername(database, username);
-}
-
-/** The address a request came from (Cloudflare's header; "local" when absent, as in tests). */
-export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header("cf-connecting-ip") ?? "local";
 }
 
 async function issueTokens(c: Context<AppEnv>, user: { id: string; username: string; role: Role }): Promise<{ tokens: IssuedTokens; refresh: { id: string; tokenHash: string; expiresAtMs: number } }> {

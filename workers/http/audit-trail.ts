@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { appendAudit } from "../db/audit-log.js";
 import { db } from "../db/client.js";
-import { clientIp } from "../auth/sessions.js";
+import { clientIp } from "./request-context.js";
 import { describeError } from "../log.js";
 import type { AppEnv } from "./app-env.js";
 

@@ -1,10 +1,15 @@
 /** Per-request plumbing: request id (taken from X-Request-Id when sane), platform, logger and an access log line. */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createLogger } from "../log.js";
 import { platformOf } from "../platform.js";
 import type { AppEnv } from "./app-env.js";
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The address a request came from (Cloudflare's header; "local" when absent, as in tests). */
+export function clientIp(c: Context<AppEnv>): string {
+  return c.req.header("cf-connecting-ip") ?? "local";
+}
 
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { PayloadTooLargeError } from "../../core/errors/app-error.js";
-import { clientIp } from "../auth/sessions.js";
+import { clientIp } from "./request-context.js";
 import { limit } from "./access.js";
 import type { AppEnv } from "./app-env.js";
 

@@ -1,8 +1,8 @@
 /** The platform health check: D1, both R2 buckets, the account's trading state and every instrument's feed. */
-import { drizzle } from "drizzle-orm/d1";
 import { desc } from "drizzle-orm";
 import { feedFreshness } from "../../core/market/freshness.js";
 import { worstStatus, type CheckResult, type HealthStatus } from "../../core/schemas/health.js";
+import { db } from "../db/client.js";
 import { healthChecks } from "../db/schema.js";
 import { instrumentStub } from "../instruments.js";
 import { platformOf } from "../platform.js";
@@ -67,13 +67,13 @@ export async function runHealthCheck(env: Env, nowMs: number): Promise<HealthRep
   ];
   const results = await Promise.all(checks);
   const report: HealthReport = { status: worstStatus(results.map((r) => r.status)), checkedAtMs: nowMs, durationMs: Date.now() - startedMs, results };
-  await drizzle(env.DB).insert(healthChecks).values(report);
+  await db(env).insert(healthChecks).values(report);
   return report;
 }
 
 /** The latest stored report's status and time, or null before the first check. */
 export async function latestHealthCheck(env: Env): Promise<{ status: HealthStatus; checkedAtMs: number } | null> {
-  const row = await drizzle(env.DB)
+  const row = await db(env)
     .select({ status: healthChecks.status, checkedAtMs: healthChecks.checkedAtMs })
     .from(healthChecks)
     .orderBy(desc(healthChecks.checkedAtMs))
