@@ -1,7 +1,8 @@
 /**
- * InstrumentDO: one per symbol. Turns tick batches into bars in one storage transaction per batch, answers bar
- * queries, and pushes ticks and closed bars to hibernating WebSocket subscribers. Native RPC only (fetch is used
- * for the WebSocket upgrade alone).
+ * InstrumentDO: one per symbol. Turns tick batches into bars in one storage transaction per batch, builds the
+ * feature vector of every closed M1 bar, runs the champion and shadow models on it (signals), scores earlier
+ * signals whose horizon has passed, answers bar and signal queries, and pushes ticks, closed bars and signals to
+ * hibernating WebSocket subscribers. Native RPC only (fetch is used for the WebSocket upgrade alone).
  */
 import { DurableObject } from "cloudflare:workers";
 import { ConflictError } from "../core/errors/app-error.js";
@@ -11,7 +12,7 @@ import { feedConfigFor } from "../core/market/feed-config.js";
 import { InstrumentFeed, type FeedBatchResult } from "../core/market/instrument-feed.js";
 import type { Tick } from "../core/market/tick.js";
 import { TIMEFRAME_MS, TIMEFRAMES } from "../core/market/timeframe.js";
-import { errorEnvelope } from "../core/schemas/common.js";
+import { errorEnvelope, SymbolSchema } from "../core/schemas/common.js";
 import {
   BarsRpcArgsSchema,
   IngestRpcArgsSchema,
@@ -24,15 +25,28 @@ import {
   type StreamMessage,
   type TimeframedBarOutput,
 } from "../core/schemas/market-data.js";
+import {
+  AssignModelsArgsSchema,
+  SignalsRpcArgsSchema,
+  type AssignModelsArgs,
+  type ServingRole,
+  type ServingState,
+  type Signal,
+  type SignalsRpcArgs,
+} from "../core/schemas/serving.js";
 import { requireInstrument } from "../workers/instruments.js";
 import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
 import { InstrumentStore, type IngestCounters } from "./instrument-store.js";
+import { FEATURE_TIMEFRAME, type FeaturedBar, type FeatureState, type ModelLivePerformance, SignalPipeline } from "./signal-pipeline.js";
 
 /** Raw ticks are pruned when the stream has moved this far (tick time) since the last prune. */
 const PRUNE_EVERY_MS = 3_600_000;
 /** Most stream subscribers one instrument serves; more are refused with 503. */
 export const MAX_STREAM_SUBSCRIBERS = 500;
+/** Feature rows and signals are kept this long (bar time behind the newest tick): 30 days. */
+const SIGNAL_RETENTION_MS = 30 * 86_400_000;
+const SERVING_KEY = "serving";
 
 /** What `status()` reports about the instrument's feed. */
 export interface InstrumentStatus {
@@ -53,6 +67,9 @@ export class InstrumentDO extends DurableObject<Env> {
   private counters: IngestCounters;
   private lastTickPushMs = 0;
   private tickPushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pipeline: SignalPipeline;
+  /** The tail of the queue of slot assignments: one loads at a time, in the order they came. */
+  private assigning: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +78,8 @@ export class InstrumentDO extends DurableObject<Env> {
     this.symbol = this.store.readMeta<string>("symbol") ?? null;
     this.counters = this.store.readMeta<IngestCounters>("counters") ?? { accepted: 0, duplicates: 0, rejected: {} };
     this.log = createLogger(this.platform.config.logLevel, { component: "InstrumentDO", symbol: this.symbol });
+    const pointSize = () => requireInstrument(this.platform, this.symbol ?? "").pointSize;
+    this.pipeline = new SignalPipeline(ctx.storage.sql, this.store, env.MODELS, () => this.symbol, pointSize, this.log);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -72,26 +91,33 @@ export class InstrumentDO extends DurableObject<Env> {
     const args = IngestRpcArgsSchema.parse({ symbol, ticks });
     const feed = this.feedFor(args.symbol);
     const before = feed.snapshot();
+    let featuresBefore: FeatureState | null = null;
     let batch: FeedBatchResult;
     let result: IngestResult;
+    let featured: FeaturedBar[] = [];
     try {
       batch = feed.ingest(args.ticks, { nowMs: Date.now(), isStored: (tick) => this.store.hasTick(tick) });
       result = tallyBatch(args.symbol, batch);
+      // Bars closing is the rare case: only then is the feature state copied for a rollback.
+      if (batch.closedBars.length > 0) featuresBefore = this.pipeline.checkpoint();
       const counters = addToCounters(this.counters, result);
       this.ctx.storage.transactionSync(() => {
         this.store.insertTicks(batch.applied);
         this.store.upsertBars(batch.closedBars);
         this.store.writeFeedState(feed.snapshot());
         this.store.writeMeta("counters", counters);
+        featured = this.pipeline.advance(batch.closedBars);
         this.pruneTicks(feed);
       });
       this.counters = counters;
     } catch (error: unknown) {
       this.feed = new InstrumentFeed(this.feedConfig(args.symbol), before);
+      if (featuresBefore !== null) this.pipeline.restore(featuresBefore);
       throw error;
     }
     for (const held of result.resolved) this.log.info("held tick resolved", { ...held });
     this.publish(batch.closedBars, batch.applied.length > 0);
+    await this.signalClosedBars(featured);
     await this.scheduleClockClose(feed);
     return result;
   }
@@ -109,6 +135,55 @@ export class InstrumentDO extends DurableObject<Env> {
     }
     const page = [...this.store.barsAscending(query.timeframe, fromMs, toMs, query.limit + 1), ...forming];
     return { bars: page.slice(0, query.limit).map(toBarOutput), next: page[query.limit]?.tsMs ?? null };
+  }
+
+  /**
+   * Serves the assignment: loads its models from R2 into onnxruntime (bytes checked against their SHA-256) and swaps
+   * them in once all of them work; ticks keep flowing meanwhile. On failure the previous models keep serving and the
+   * error is thrown. Assignments run one at a time.
+   */
+  async assignModels(args: AssignModelsArgs): Promise<ServingState> {
+    const assignment = AssignModelsArgsSchema.parse(args);
+    this.feedFor(assignment.symbol);
+    const run = this.assigning.then(async () => {
+      const nowMs = Date.now();
+      await this.pipeline.assign(assignment, nowMs);
+      const state: ServingState = { ...assignment, assignedAtMs: nowMs };
+      this.store.writeMeta(SERVING_KEY, state);
+      this.log.info("models assigned", { champion: state.champion?.version ?? null, shadow: state.shadow?.version ?? null });
+      return state;
+    });
+    this.assigning = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The models the instrument serves, or null before any assignment. */
+  async servingState(): Promise<ServingState | null> {
+    return this.store.readMeta<ServingState>(SERVING_KEY) ?? null;
+  }
+
+  /** Signals matching the query, newest first. */
+  async signals(args: SignalsRpcArgs): Promise<Signal[]> {
+    const parsed = SignalsRpcArgsSchema.parse(args);
+    this.feedFor(parsed.symbol);
+    return this.pipeline.store.signals(parsed.symbol, FEATURE_TIMEFRAME, parsed);
+  }
+
+  /** The newest signal of a slot (default the champion's), or null. */
+  async latestSignal(symbol: string, role: ServingRole = "champion"): Promise<Signal | null> {
+    return (await this.signals({ symbol, role, limit: 1 }))[0] ?? null;
+  }
+
+  /** Rolling live scores of every version this instrument has served, with the degradation flag. */
+  async modelPerformance(symbol: string): Promise<ModelLivePerformance[]> {
+    this.feedFor(SymbolSchema.parse(symbol));
+    return this.pipeline.performance();
+  }
+
+  /** Stored feature vectors of closed M1 bars with open times in [fromMs, toMs], oldest first. */
+  async featureRows(symbol: string, fromMs: number, toMs: number, limit = 5_000): Promise<{ tsMs: number; barIndex: number; features: number[] }[]> {
+    this.feedFor(SymbolSchema.parse(symbol));
+    return this.pipeline.store.featureRows(fromMs, toMs, Math.min(Math.max(1, Math.trunc(limit)), 5_000));
   }
 
   /** Feed health: last tick, counters, stored tick rows, forming bars, subscribers. */
@@ -159,11 +234,14 @@ export class InstrumentDO extends DurableObject<Env> {
     const feed = this.feedFor(this.symbol);
     const closed = feed.closeDue(Date.now(), this.platform.config.clockCloseGraceMs);
     if (closed.length > 0) {
+      let featured: FeaturedBar[] = [];
       this.ctx.storage.transactionSync(() => {
         this.store.upsertBars(closed);
         this.store.writeFeedState(feed.snapshot());
+        featured = this.pipeline.advance(closed);
       });
       this.publish(closed, false);
+      await this.signalClosedBars(featured);
     }
     await this.scheduleClockClose(feed);
   }
@@ -194,7 +272,26 @@ export class InstrumentDO extends DurableObject<Env> {
     const prunedAtMs = this.store.readMeta<number>("prunedAtTickMs") ?? -Infinity;
     if (newestMs - prunedAtMs < PRUNE_EVERY_MS) return;
     this.store.pruneTicks(newestMs - this.platform.config.tickRetentionMs);
+    this.pipeline.store.prune(newestMs - SIGNAL_RETENTION_MS);
     this.store.writeMeta("prunedAtTickMs", newestMs);
+  }
+
+  /**
+   * After the commit: loads the served models if this object has just started, predicts the featured bars, stores
+   * and pushes the signals, and scores the signals the bars complete. A model failure is logged, never thrown: the
+   * ticks are already stored.
+   */
+  private async signalClosedBars(featured: readonly FeaturedBar[]): Promise<void> {
+    if (featured.length === 0) return;
+    const serving = this.store.readMeta<ServingState>(SERVING_KEY);
+    if (serving !== undefined && (serving.champion !== null || serving.shadow !== null)) {
+      await this.assigning;
+      await this.pipeline.ensureLoaded(this.store.readMeta<ServingState>(SERVING_KEY) ?? serving);
+    }
+    const signals = await this.pipeline.predict(featured, this.ctx.storage, Date.now());
+    const symbol = this.symbol;
+    if (symbol === null || this.ctx.getWebSockets().length === 0) return;
+    for (const signal of signals) this.broadcast({ type: "signal", symbol, signal });
   }
 
   /** Sends closed bars at once and the newest tick at most once per throttle interval (trailing edge kept). */

@@ -11,6 +11,7 @@ export {
   labelAt,
   type LabelBar,
   labelBars,
+  labelForward,
   type LabelClassSet,
   type LabelContext,
   type LabelDefinition,
@@ -82,3 +83,16 @@ export {
   type RefusalCode,
   UNFORCEABLE_REFUSALS,
 } from "./promotion.js";
+export {
+  assessLivePerformance,
+  DEFAULT_DEGRADATION_POLICY,
+  type DegradationPolicy,
+  DegradationPolicySchema,
+  type LiveAction,
+  type LivePerformance,
+  type LiveWindow,
+  type ProbabilityReading,
+  readProbabilities,
+  type ScoredOutcome,
+  scoreOutcome,
+} from "./live.js";

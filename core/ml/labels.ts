@@ -156,19 +156,16 @@ function classify(definition: LabelDefinition, movePoints: number, bandPoints: n
   return undefined;
 }
 
-/** The label of bar `index`, reading bars[index] and bars[index + h] only; inputs already checked. */
-function labelOne(
-  bars: readonly LabelBar[],
-  index: number,
+/** The label of bar t from bar t and bar t + h (undefined when there is none yet); inputs already checked. */
+function labelPair(
+  bar: LabelBar,
+  forward: LabelBar | undefined,
   definition: LabelDefinition,
   context: LabelContext,
 ): DirectionLabel {
-  const bar = bars[index];
-  if (bar === undefined) throw new RangeError(`labels: no bar at index ${index}`);
   const horizon = definition.horizonBars;
   const bandPoints = toPoints(definition.noTradeBandSpreads * bar.spreadAvgPoints);
   const unusable = { tsMs: bar.tsMs, label: undefined, forwardReturn: undefined, movePoints: undefined, bandPoints };
-  const forward = bars[index + horizon];
   if (forward === undefined) return { ...unusable, exclusion: "NO_FORWARD_BAR" };
   if (forward.tsMs - bar.tsMs > horizon * TIMEFRAME_MS[context.timeframe]) return { ...unusable, exclusion: "GAP" };
   const movePoints = toPoints((forward.close - bar.close) / context.pointSize);
@@ -181,6 +178,36 @@ function labelOne(
     movePoints,
     bandPoints,
   };
+}
+
+/** The label of bar `index`, reading bars[index] and bars[index + h] only; inputs already checked. */
+function labelOne(
+  bars: readonly LabelBar[],
+  index: number,
+  definition: LabelDefinition,
+  context: LabelContext,
+): DirectionLabel {
+  const bar = bars[index];
+  if (bar === undefined) throw new RangeError(`labels: no bar at index ${index}`);
+  return labelPair(bar, bars[index + definition.horizonBars], definition, context);
+}
+
+/**
+ * The label of a bar read live: `bar` is bar t, `forward` the bar that closed `horizonBars` bars after it (the
+ * caller counts bars; pass undefined while it has not closed). Same rules and result as {@link labelBars}.
+ * @example
+ * labelForward(signalBar, barFifteenLater, DEFAULT_LABEL_DEFINITION, { pointSize: 0.01, timeframe: "M1" }).label;
+ */
+export function labelForward(
+  bar: LabelBar,
+  forward: LabelBar | undefined,
+  definition: LabelDefinition,
+  context: LabelContext,
+): DirectionLabel {
+  const checked = requireDefinition(definition);
+  requireContext(context);
+  requireBars(forward === undefined ? [bar] : [bar, forward], 0, forward === undefined ? 0 : 1);
+  return labelPair(bar, forward, checked, context);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { FeedBatchResult } from "../market/instrument-feed.js";
 import { anyNumber, TickSchema } from "../market/tick.js";
 import { TIMEFRAMES, TimeframeSchema } from "../market/timeframe.js";
 import { QueryTimestampSchema, SymbolSchema } from "./common.js";
+import { SignalSchema } from "./serving.js";
 
 /** A tick as clients send it: `ts` as epoch ms (a number) or an ISO-8601 string with a zone. */
 export const TickInputSchema = z.object({
@@ -110,6 +111,11 @@ export const StreamMessageSchema = z.discriminatedUnion("type", [
     symbol: SymbolSchema,
     timeframe: TimeframeSchema,
     bar: BarOutputSchema,
+  }),
+  z.object({
+    type: z.literal("signal"),
+    symbol: SymbolSchema,
+    signal: SignalSchema.describe("A served model's signal for a closed M1 bar (champion and shadow alike)"),
   }),
 ]);
 export type StreamMessage = z.infer<typeof StreamMessageSchema>;
