@@ -8,6 +8,7 @@ import { authRoutes } from "./api/auth.js";
 import { dataRoutes } from "./api/data.js";
 import { healthRoutes } from "./api/health.js";
 import { marketRoutes } from "./api/market.js";
+import { signalRoutes } from "./api/signals.js";
 import { streamRoutes } from "./api/stream.js";
 import { systemRoutes } from "./api/system.js";
 import { userRoutes } from "./api/users.js";
@@ -37,7 +38,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodySizeLimit());
   app.use("*", auditTrail());
 
-  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes]) {
     app.route("/", routes);
   }
 
