@@ -37,8 +37,9 @@ import {
 import { requireInstrument } from "../workers/instruments.js";
 import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
+import type { LatencySummary } from "../core/stats/latency-window.js";
 import { InstrumentStore, type IngestCounters } from "./instrument-store.js";
-import { FEATURE_TIMEFRAME, type FeaturedBar, type FeatureState, type ModelLivePerformance, SignalPipeline } from "./signal-pipeline.js";
+import { FEATURE_TIMEFRAME, type FeatureState, type FeatureStep, type ModelLivePerformance, SignalPipeline } from "./signal-pipeline.js";
 
 /** Raw ticks are pruned when the stream has moved this far (tick time) since the last prune. */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -56,6 +57,11 @@ export interface InstrumentStatus {
   storedTicks: number;
   forming: TimeframedBarOutput[];
   subscribers: number;
+  /** Versions of the models the object has loaded (null when a slot is empty or not loaded yet). */
+  champion: string | null;
+  shadow: string | null;
+  /** Bar close → features → inference → signals stored, over the latest scored batches. */
+  signalLatency: LatencySummary;
 }
 
 export class InstrumentDO extends DurableObject<Env> {
@@ -94,7 +100,7 @@ export class InstrumentDO extends DurableObject<Env> {
     let featuresBefore: FeatureState | null = null;
     let batch: FeedBatchResult;
     let result: IngestResult;
-    let featured: FeaturedBar[] = [];
+    let featured: FeatureStep | null = null;
     try {
       batch = feed.ingest(args.ticks, { nowMs: Date.now(), isStored: (tick) => this.store.hasTick(tick) });
       result = tallyBatch(args.symbol, batch);
@@ -196,6 +202,9 @@ export class InstrumentDO extends DurableObject<Env> {
       storedTicks: this.store.tickCount(),
       forming: (feed?.formingBars() ?? []).map(toTimeframedBarOutput),
       subscribers: this.ctx.getWebSockets().length,
+      champion: this.pipeline.slots.current().champion?.model.version ?? null,
+      shadow: this.pipeline.slots.current().shadow?.model.version ?? null,
+      signalLatency: this.pipeline.latencySummary(),
     };
   }
 
@@ -234,7 +243,7 @@ export class InstrumentDO extends DurableObject<Env> {
     const feed = this.feedFor(this.symbol);
     const closed = feed.closeDue(Date.now(), this.platform.config.clockCloseGraceMs);
     if (closed.length > 0) {
-      let featured: FeaturedBar[] = [];
+      let featured: FeatureStep | null = null;
       this.ctx.storage.transactionSync(() => {
         this.store.upsertBars(closed);
         this.store.writeFeedState(feed.snapshot());
@@ -281,8 +290,8 @@ export class InstrumentDO extends DurableObject<Env> {
    * and pushes the signals, and scores the signals the bars complete. A model failure is logged, never thrown: the
    * ticks are already stored.
    */
-  private async signalClosedBars(featured: readonly FeaturedBar[]): Promise<void> {
-    if (featured.length === 0) return;
+  private async signalClosedBars(featured: FeatureStep | null): Promise<void> {
+    if (featured === null || featured.bars.length === 0) return;
     const serving = this.store.readMeta<ServingState>(SERVING_KEY);
     if (serving !== undefined && (serving.champion !== null || serving.shadow !== null)) {
       await this.assigning;

@@ -10,6 +10,7 @@ import { TIMEFRAME_MS, type Timeframe } from "../core/market/timeframe.js";
 import { labelForward } from "../core/ml/labels.js";
 import { assessLivePerformance, DEFAULT_DEGRADATION_POLICY, type LivePerformance, readProbabilities, scoreOutcome } from "../core/ml/live.js";
 import type { ServedModel, ServingRole, Signal } from "../core/schemas/serving.js";
+import { LatencyWindow, type LatencySummary } from "../core/stats/latency-window.js";
 import type { Logger } from "../workers/log.js";
 import { ModelSlots, type SlotAssignment } from "./onnx/model-slots.js";
 import type { InstrumentStore } from "./instrument-store.js";
@@ -33,6 +34,15 @@ export interface FeaturedBar {
   readonly features: Float64Array | undefined;
 }
 
+/** The closed M1 bars of one batch, featured, and how long building their features took. */
+export interface FeatureStep {
+  readonly bars: readonly FeaturedBar[];
+  readonly featuresMs: number;
+}
+
+/** Runs of the whole path the latency window keeps. */
+const LATENCY_WINDOW_RUNS = 1_000;
+
 /** Live scores of one version the instrument serves or served. */
 export interface ModelLivePerformance extends LivePerformance {
   readonly version: string;
@@ -46,6 +56,8 @@ export class SignalPipeline {
   readonly slots: ModelSlots;
   private builder: FeatureBuilder;
   private nextBarIndex: number;
+  /** Bar close → features → inference → signals stored, per batch that a model scored (ms). */
+  private readonly latency = new LatencyWindow(LATENCY_WINDOW_RUNS);
 
   constructor(
     sql: SqlStorage,
@@ -78,7 +90,8 @@ export class SignalPipeline {
    * Call inside the batch's transaction. A bar the builder refuses restarts its warm-up (logged) instead of
    * failing the batch: ticks and bars must never wait on features.
    */
-  advance(closedBars: readonly Bar[]): FeaturedBar[] {
+  advance(closedBars: readonly Bar[]): FeatureStep {
+    const startedMs = performance.now();
     const featured: FeaturedBar[] = [];
     for (const bar of closedBars) {
       if (bar.timeframe !== FEATURE_TIMEFRAME) continue;
@@ -96,7 +109,15 @@ export class SignalPipeline {
       featured.push({ bar, barIndex, features });
     }
     if (featured.length > 0) this.meta.writeMeta(FEATURE_STATE_KEY, this.checkpoint());
-    return featured;
+    return { bars: featured, featuresMs: performance.now() - startedMs };
+  }
+
+  /**
+   * Latency of the signal path over the latest runs: from the bars' close in the batch transaction through features,
+   * inference and the stored signals, per batch a model scored (a live feed closes one M1 bar per batch).
+   */
+  latencySummary(): LatencySummary {
+    return this.latency.summary();
   }
 
   /** Loads the assignment (R2 + ORT) and, once it works, swaps it in and remembers its models. */
@@ -121,7 +142,9 @@ export class SignalPipeline {
    * Predicts the featured bars with every loaded slot, stores the signals, then scores the signals whose horizon
    * the bars complete, all in one transaction. Returns the new signals, oldest first.
    */
-  async predict(featured: readonly FeaturedBar[], storage: DurableObjectStorage, nowMs: number): Promise<Signal[]> {
+  async predict(step: FeatureStep, storage: DurableObjectStorage, nowMs: number): Promise<Signal[]> {
+    const startedMs = performance.now();
+    const featured = step.bars;
     const symbol = this.symbol();
     if (symbol === null || featured.length === 0) return [];
     const ready = featured.filter((item): item is FeaturedBar & { features: Float64Array } => item.features !== undefined);
@@ -171,6 +194,7 @@ export class SignalPipeline {
       for (const signal of signals) this.store.insertSignal(signal);
       for (const item of featured) this.scoreDue(item);
     });
+    if (signals.length > 0) this.latency.record(step.featuresMs + performance.now() - startedMs);
     const timeframe = FEATURE_TIMEFRAME;
     return signals
       .sort((a, b) => a.tsMs - b.tsMs || a.role.localeCompare(b.role))

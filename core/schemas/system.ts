@@ -30,6 +30,16 @@ export const InstrumentReportSchema = z.object({
   duplicates: z.number().int(),
   rejected: z.record(z.string(), z.number().int()),
   forming: z.array(TimeframedBarOutputSchema),
+  champion: z.string().nullable().describe("Version of the champion model served; null when none"),
+  shadow: z.string().nullable().describe("Version of the shadow model served; null when none"),
+  signalLatency: z
+    .object({
+      samples: z.number().int(),
+      p50Ms: z.number().nullable(),
+      p99Ms: z.number().nullable(),
+      maxMs: z.number().nullable(),
+    })
+    .describe("Bar close → features → inference → signals stored, over the latest 1,000 scored batches, ms"),
 });
 export type InstrumentReport = z.infer<typeof InstrumentReportSchema>;
 

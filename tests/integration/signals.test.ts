@@ -149,6 +149,11 @@ describe("InstrumentDO signals", () => {
     expect(performance!.logLoss).toBeGreaterThan(0);
     expect(logLossSum).toBeGreaterThan(0);
 
+    const status = await stub().status();
+    expect(status).toMatchObject({ champion: "fixture-1", shadow: null });
+    expect(status.signalLatency.samples).toBeGreaterThan(0);
+    expect(status.signalLatency.p99Ms).toBeGreaterThanOrEqual(status.signalLatency.p50Ms!);
+
     // The API shows the same signals.
     const latest = await call(`/api/v1/signals/${SYMBOL}/latest`);
     expect(latest.status).toBe(200);
@@ -224,6 +229,26 @@ describe("InstrumentDO signals", () => {
     });
     expect(await replay(TICKS.slice(0, (FIXTURE.firstReadyIndex + 3) * 4))).toBeGreaterThan(0);
     expect((await allSignals("champion")).map((signal) => signal.modelVersion)).toEqual(["fixture-1", "fixture-1"]);
+  });
+
+  it("restores the feature state with the bars when a batch fails, so the retried batch gives the same features", async () => {
+    const bars = FIXTURE.firstReadyIndex + 20;
+    await replay(TICKS.slice(0, bars * 4));
+    const before = await stub().featureRows(SYMBOL, 0, Number.MAX_SAFE_INTEGER);
+    await runInDurableObject(stub(), async (instance: InstrumentDO) => {
+      const store = (instance as unknown as { store: { writeFeedState: (state: unknown) => void } }).store;
+      const original = store.writeFeedState.bind(store);
+      store.writeFeedState = () => {
+        throw new Error("disk on fire");
+      };
+      await expect(instance.ingest(SYMBOL, TICKS.slice(bars * 4, (bars + 10) * 4))).rejects.toThrow("disk on fire");
+      store.writeFeedState = original;
+    });
+    expect(await stub().featureRows(SYMBOL, 0, Number.MAX_SAFE_INTEGER)).toEqual(before);
+    await replay(TICKS.slice(bars * 4, (bars + 10) * 4));
+    const after = await stub().featureRows(SYMBOL, 0, Number.MAX_SAFE_INTEGER);
+    const expected = buildFeatures(BARS.slice(0, bars + 9).map(featureBarFromSource)).filter((row) => row.ready);
+    expect(after.map((row) => row.features)).toEqual(expected.map((row) => Array.from(row.features!)));
   });
 
   it("answers 404 for an unknown instrument and 400 for a bad query", async () => {

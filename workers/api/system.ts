@@ -45,6 +45,9 @@ async function instrumentReports(c: Context<AppEnv>): Promise<InstrumentReport[]
         duplicates: status.counters.duplicates,
         rejected: status.counters.rejected,
         forming: status.forming,
+        champion: status.champion,
+        shadow: status.shadow,
+        signalLatency: status.signalLatency,
       };
     }),
   );
