@@ -105,10 +105,13 @@ export class SignalStore {
     );
   }
 
-  /** Signals not yet scored whose outcome bar is due at or before `barTsMs`, oldest first. */
+  /**
+   * Signals not yet scored whose outcome bar is due at or before `barTsMs`. Ordered by the partial index's key: an
+   * order by bar time made SQLite walk the primary key over every stored signal instead (quadratic in a replay).
+   */
   pendingDue(barTsMs: number): PendingSignal[] {
     return this.sql
-      .exec<SignalRow>("SELECT * FROM signals WHERE scored_at_bar_ts IS NULL AND due_ts_ms <= ? ORDER BY ts_ms", barTsMs)
+      .exec<SignalRow>("SELECT * FROM signals WHERE scored_at_bar_ts IS NULL AND due_ts_ms <= ? ORDER BY due_ts_ms", barTsMs)
       .toArray()
       .map((row) => ({
         tsMs: row.ts_ms,
