@@ -8,6 +8,7 @@ import { authRoutes } from "./api/auth.js";
 import { dataRoutes } from "./api/data.js";
 import { healthRoutes } from "./api/health.js";
 import { marketRoutes } from "./api/market.js";
+import { isModelUpload, modelRoutes } from "./api/models.js";
 import { signalRoutes } from "./api/signals.js";
 import { streamRoutes } from "./api/stream.js";
 import { systemRoutes } from "./api/system.js";
@@ -35,10 +36,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", securityHeaders());
   app.use("*", corsAllowList());
   app.use("*", addressRateLimit());
-  app.use("*", bodySizeLimit());
+  // The model upload sets its own, larger limit (32 MiB).
+  const globalBodyLimit = bodySizeLimit();
+  app.use("*", (c, next) => (isModelUpload(c.req.method, c.req.path) ? next() : globalBodyLimit(c, next)));
   app.use("*", auditTrail());
 
-  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes]) {
     app.route("/", routes);
   }
 

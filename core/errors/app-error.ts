@@ -2,6 +2,7 @@
  * The one error family. Subclasses are named for what the caller must do; each maps to one HTTP status and one
  * envelope `{ ok: false, error: { code, message, details? } }`.
  */
+import type { PromotionDecision } from "../ml/promotion.js";
 
 /** Machine-readable error codes of the envelope. */
 export type AppErrorCode =
@@ -11,8 +12,10 @@ export type AppErrorCode =
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "CONFLICT"
+  | "PROMOTION_REFUSED"
   | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMITED"
+  | "UNSUPPORTED_MEDIA_TYPE"
   | "UPGRADE_REQUIRED"
   | "UPSTREAM_FAILED"
   | "UNAVAILABLE"
@@ -77,6 +80,16 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, options?: AppErrorOptions) {
     super("CONFLICT", 409, message, options);
+  }
+}
+
+/**
+ * The promotion rule refused the candidate (409): train a better model, evaluate it against the current champion,
+ * or (admin, forceable refusals only) force it. `details.decision` is the rule's whole decision.
+ */
+export class PromotionRefusedError extends AppError {
+  constructor(readonly decision: PromotionDecision, message = `promotion refused: ${decision.code}`, options: Omit<AppErrorOptions, "details"> = {}) {
+    super("PROMOTION_REFUSED", 409, message, { ...options, details: { decision } });
   }
 }
 

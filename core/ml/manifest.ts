@@ -24,7 +24,7 @@ export const Sha256HexSchema = z
 export const ModelVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-  .describe("Model version, unique per symbol and timeframe, e.g. 2026-03-24.1");
+  .describe("Model version, unique per symbol (the registry refuses a repeat), e.g. 2026-03-24.1");
 
 /** The feature spec a model was trained on. */
 export const FeatureSpecRefSchema = z

@@ -6,9 +6,12 @@ export const ROLES = ["viewer", "trader", "admin"] as const;
 export const RoleSchema = z.enum(ROLES).describe("Role: viewer < trader < admin");
 export type Role = z.infer<typeof RoleSchema>;
 
-/** What an API key may be used for: reading data, ingesting ticks (bridges), placing trades (bots). */
-export const API_KEY_SCOPES = ["read", "ingest", "trade"] as const;
-export const ScopeSchema = z.enum(API_KEY_SCOPES).describe("API-key scope: read, ingest or trade");
+/**
+ * What an API key may be used for: reading data, ingesting ticks (bridges), placing trades (bots), managing the model
+ * registry (the trainer: upload, deploy, shadow, roll back).
+ */
+export const API_KEY_SCOPES = ["read", "ingest", "trade", "models"] as const;
+export const ScopeSchema = z.enum(API_KEY_SCOPES).describe("API-key scope: read, ingest, trade or models");
 export type Scope = z.infer<typeof ScopeSchema>;
 
 const UsernameSchema = z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'").describe("Username (case-insensitive)");

@@ -30,7 +30,7 @@ async function bucketReport(binding: string, bucket: R2Bucket) {
 }
 
 /** Tables whose row counts the database report lists. */
-const TABLES = ["users", "refresh_tokens", "revoked_access_tokens", "api_keys", "login_throttle", "audit_log", "health_checks"] as const;
+const TABLES = ["users", "refresh_tokens", "revoked_access_tokens", "api_keys", "login_throttle", "audit_log", "health_checks", "models", "model_deployments"] as const;
 
 async function instrumentReports(c: Context<AppEnv>): Promise<InstrumentReport[]> {
   return Promise.all(

@@ -10,8 +10,8 @@ export { API_KEY_SCOPES, ROLES, RoleSchema, ScopeSchema, type Role, type Scope }
  */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
   viewer: ["read"],
-  trader: ["read", "ingest", "trade"],
-  admin: ["read", "ingest", "trade"],
+  trader: ["read", "ingest", "trade", "models"],
+  admin: ["read", "ingest", "trade", "models"],
 };
 
 /** Who is calling: a logged-in user (access token, by header or session cookie) or an API key. */

@@ -1,5 +1,10 @@
 /** D1 tables (drizzle). Migrations are generated from this file with `npm run db:generate`. */
-import { integer, sqliteTable, text, index } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { integer, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { LabelDefinition } from "../../core/ml/labels.js";
+import type { FeatureSpecRef } from "../../core/ml/manifest.js";
+import type { PromotionDecision } from "../../core/ml/promotion.js";
+import type { HeldOutSummary } from "../../core/schemas/registry.js";
 
 /** One run of the platform health check and its per-check results. */
 export const healthChecks = sqliteTable(
@@ -59,7 +64,7 @@ export const apiKeys = sqliteTable("api_keys", {
   keyHash: text("key_hash").notNull(),
   name: text("name").notNull(),
   role: text("role", { enum: ["viewer", "trader", "admin"] }).notNull(),
-  /** JSON array of scopes: read, ingest, trade. */
+  /** JSON array of scopes: read, ingest, trade, models. */
   scopes: text("scopes", { mode: "json" }).notNull().$type<string[]>(),
   createdBy: text("created_by").notNull(),
   createdAtMs: integer("created_at_ms").notNull(),
@@ -93,4 +98,77 @@ export const auditLog = sqliteTable(
     details: text("details", { mode: "json" }),
   },
   (table) => [index("audit_log_by_time").on(table.atMs), index("audit_log_by_actor").on(table.actorId, table.atMs)],
+);
+
+/**
+ * The model registry's catalogue: one row per uploaded model (its files are in the MODELS bucket under
+ * `models/<symbol>/<version>/`). A version is unique per symbol because the R2 key has no timeframe. At most one
+ * champion and one shadow per symbol and timeframe, enforced by partial unique indexes.
+ */
+export const models = sqliteTable(
+  "models",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    symbol: text("symbol").notNull(),
+    timeframe: text("timeframe", { enum: ["M1", "M5", "M15", "H1"] }).notNull(),
+    version: text("version").notNull(),
+    modelKind: text("model_kind", { enum: ["gbdt", "logistic", "ensemble"] }).notNull(),
+    status: text("status", { enum: ["registered", "champion", "shadow", "retired"] }).notNull(),
+    /** JSON { name, version, sha256 } of the feature spec the model was trained on. */
+    featureSpec: text("feature_spec", { mode: "json" }).notNull().$type<FeatureSpecRef>(),
+    inputWidth: integer("input_width").notNull(),
+    /** JSON label definition. */
+    label: text("label", { mode: "json" }).notNull().$type<LabelDefinition>(),
+    /** JSON array of class names by output column. */
+    classLabels: text("class_labels", { mode: "json" }).notNull().$type<string[]>(),
+    /** JSON held-out scores from the manifest. */
+    heldOut: text("held_out", { mode: "json" }).notNull().$type<HeldOutSummary>(),
+    parentVersion: text("parent_version"),
+    onnxSha256: text("onnx_sha256").notNull(),
+    onnxBytes: integer("onnx_bytes").notNull(),
+    /** When training finished (the manifest's createdAtMs). */
+    createdAtMs: integer("created_at_ms").notNull(),
+    uploadedAtMs: integer("uploaded_at_ms").notNull(),
+    uploadedBy: text("uploaded_by").notNull(),
+    /** When the model last became champion; null if never (so a model leaving a slot is retired, else registered). */
+    deployedAtMs: integer("deployed_at_ms"),
+  },
+  (table) => [
+    uniqueIndex("models_symbol_version").on(table.symbol, table.version),
+    index("models_by_slot").on(table.symbol, table.timeframe, table.status),
+    uniqueIndex("models_one_champion").on(table.symbol, table.timeframe).where(sql`status = 'champion'`),
+    uniqueIndex("models_one_shadow").on(table.symbol, table.timeframe).where(sql`status = 'shadow'`),
+  ],
+);
+
+/**
+ * The deployment history: every change of a symbol's serving slots. Append-only. `sequence` numbers the changes of
+ * one (symbol, timeframe) from 1; its unique index makes two concurrent changes of the same slots collide, so the
+ * later one fails whole instead of acting on state it did not see. Champion events (deploy, force-deploy, rollback)
+ * form a stack through `previousChampionEventId`: a rollback returns to the event beneath the current one.
+ */
+export const modelDeployments = sqliteTable(
+  "model_deployments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    symbol: text("symbol").notNull(),
+    timeframe: text("timeframe", { enum: ["M1", "M5", "M15", "H1"] }).notNull(),
+    sequence: integer("sequence").notNull(),
+    event: text("event", { enum: ["deploy", "force-deploy", "shadow", "unshadow", "rollback"] }).notNull(),
+    /** The model that became champion or shadow, or stopped shadowing. */
+    modelId: integer("model_id").notNull().references(() => models.id),
+    /** The champion (or shadow) it replaced; null when the slot was empty. */
+    replacedModelId: integer("replaced_model_id").references(() => models.id),
+    /** Champion events: the champion event beneath this one, which a rollback restores; null at the bottom. */
+    previousChampionEventId: integer("previous_champion_event_id"),
+    actor: text("actor").notNull(),
+    reason: text("reason"),
+    /** JSON promotion decision (deploy, force-deploy, shadow); null for rollback and unshadow. */
+    decision: text("decision", { mode: "json" }).$type<PromotionDecision>(),
+    atMs: integer("at_ms").notNull(),
+  },
+  (table) => [
+    uniqueIndex("model_deployments_slot_sequence").on(table.symbol, table.timeframe, table.sequence),
+    index("model_deployments_by_symbol").on(table.symbol, table.id),
+  ],
 );

@@ -32,6 +32,7 @@ function codeForStatus(status: number): AppError["code"] {
   if (status === 404) return "NOT_FOUND";
   if (status === 409) return "CONFLICT";
   if (status === 413) return "PAYLOAD_TOO_LARGE";
+  if (status === 415) return "UNSUPPORTED_MEDIA_TYPE";
   if (status === 422) return "UNPROCESSABLE";
   if (status === 429) return "RATE_LIMITED";
   if (status === 502) return "UPSTREAM_FAILED";

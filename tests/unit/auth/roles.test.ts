@@ -54,7 +54,7 @@ describe("roles", () => {
     expect(RoleSchema.parse("trader")).toBe("trader");
     expect(RoleSchema.safeParse("root").success).toBe(false);
     expect(RoleSchema.safeParse("Admin").success).toBe(false);
-    expect(API_KEY_SCOPES).toEqual(["read", "ingest", "trade"]);
+    expect(API_KEY_SCOPES).toEqual(["read", "ingest", "trade", "models"]);
     expect(ScopeSchema.parse("ingest")).toBe("ingest");
     expect(ScopeSchema.safeParse("write").success).toBe(false);
   });
@@ -64,16 +64,19 @@ describe("authorize: users (every role x every requirement)", () => {
   // Hand-written: what each user role may do. Requirement written as "<required role>/<scope or ->".
   const allowed: Record<Role, string[]> = {
     viewer: ["viewer/-", "viewer/read"],
-    trader: ["viewer/-", "viewer/read", "viewer/ingest", "viewer/trade", "trader/-", "trader/read", "trader/ingest", "trader/trade"],
-    admin: ROLES.flatMap((required) => ["-", "read", "ingest", "trade"].map((scope) => `${required}/${scope}`)),
+    trader: [
+      "viewer/-", "viewer/read", "viewer/ingest", "viewer/trade", "viewer/models",
+      "trader/-", "trader/read", "trader/ingest", "trader/trade", "trader/models",
+    ],
+    admin: ROLES.flatMap((required) => ["-", "read", "ingest", "trade", "models"].map((scope) => `${required}/${scope}`)),
   };
   const cases = ROLES.flatMap((actual) =>
     ROLES.flatMap((required) => (["-", ...API_KEY_SCOPES] as const).map((scope) => [actual, required, scope] as const)),
   );
 
-  it("covers 36 combinations, 22 of them allowed", () => {
-    expect(cases).toHaveLength(36);
-    expect(Object.values(allowed).flat()).toHaveLength(22);
+  it("covers 45 combinations, 27 of them allowed", () => {
+    expect(cases).toHaveLength(45);
+    expect(Object.values(allowed).flat()).toHaveLength(27);
   });
 
   it.each(cases)("%s user, requirement %s/%s", (actual, required, scope) => {
@@ -121,8 +124,8 @@ describe("authorize: API keys", () => {
 
   it("gives users all their role's scopes, in canonical order", () => {
     expect(effectiveScopes(user("viewer"))).toEqual(["read"]);
-    expect(effectiveScopes(user("trader"))).toEqual(["read", "ingest", "trade"]);
-    expect(effectiveScopes(user("admin"))).toEqual(["read", "ingest", "trade"]);
+    expect(effectiveScopes(user("trader"))).toEqual(["read", "ingest", "trade", "models"]);
+    expect(effectiveScopes(user("admin"))).toEqual(["read", "ingest", "trade", "models"]);
     expect(effectiveScopes(apiKey("admin", ["trade", "read"]))).toEqual(["read", "trade"]);
   });
 
