@@ -1,16 +1,20 @@
 /**
  * `npx tsx training/train-cli.ts --data <csv[.gz]> --symbol XAUUSD --timeframe M1 --horizon 15 …`: trains and
- * evaluates a model on an MT5 M1 export with purged walk-forward folds and a held-out tail, writes its files.
+ * evaluates a model on an MT5 M1 export with purged walk-forward folds and a held-out tail, writes its files, and
+ * with `--upload` scores the registry's champion on the same held-out rows, uploads the model and (`--deploy`)
+ * asks the promotion gate to deploy it.
  */
 import { featureSpecId, XAU_M1_CORE_SPEC } from "../core/features/index.js";
 import { parseUtcOffsetMinutes } from "../core/market/csv.js";
 import { DEFAULT_LABEL_DEFINITION, MAX_HORIZON_BARS, MODEL_KINDS, type ModelKind } from "../core/ml/index.js";
 import { numberFlag, parseFlags, runMain, UsageError } from "../scripts/lib/args.js";
 import { type Progress, progressBar } from "../scripts/lib/progress.js";
+import { compareWithChampion } from "./champion-score.js";
 import { writeArtifacts } from "./pipeline/artifacts.js";
 import { readDatasetFile } from "./pipeline/dataset.js";
-import { renderTextReport } from "./pipeline/report.js";
+import { type ChampionComparison, renderTextReport } from "./pipeline/report.js";
 import { DEFAULT_SPLIT_SETTINGS, trainAndEvaluate } from "./pipeline/train.js";
+import { type DeployOutcome, type ModelRecord, RegistryClient, RegistryError } from "./registry-client.js";
 
 const SPEC = XAU_M1_CORE_SPEC;
 const DEFAULT_TRIALS = 30;
@@ -18,9 +22,12 @@ const DEFAULT_SEED = 1;
 
 const SPLIT = DEFAULT_SPLIT_SETTINGS;
 
+/** Exit status when the promotion gate refuses `--deploy`: an answer, not a crash. */
+const EXIT_DEPLOY_REFUSED = 3;
+
 const USAGE = `usage: npx tsx training/train-cli.ts --data <csv[.gz]> --symbol XAUUSD --timeframe M1 --horizon 15
          [--tz +03:00] [--model gbdt|logistic|ensemble] [--trials ${DEFAULT_TRIALS}] [--seed ${DEFAULT_SEED}]
-         [--out <dir>]
+         [--out <dir>] [--upload <url> [--key <credential>] [--deploy]]
 
   --data       MT5 M1 bar export (time,open,high,low,close,tick_volume,spread,...), plain or gzip
   --symbol     instrument symbol, upper case (e.g. XAUUSD)
@@ -31,12 +38,19 @@ const USAGE = `usage: npx tsx training/train-cli.ts --data <csv[.gz]> --symbol X
   --model      gbdt, logistic or ensemble (their probabilities averaged) (default gbdt)
   --trials     random-search trials per model family, trial 0 being the untuned defaults (default ${DEFAULT_TRIALS})
   --seed       seed of the search and the models (default ${DEFAULT_SEED})
-  --out        directory for model.json, manifest-draft.json, report.json, report.txt
+  --out        directory for model.onnx, manifest.json, model.json, manifest-draft.json, report.json, report.txt
                (default build/training/<symbol>-<timeframe>-<model>-h<horizon>)
+  --upload     platform URL, e.g. http://127.0.0.1:8787: score the registry's champion on the held-out rows
+               (when it has the same timeframe, feature spec and label), complete the manifest with its scores and
+               parentVersion, then upload model.onnx + manifest.json to POST /api/v1/models
+  --key        credential for --upload: an API key (ak_…) or an access token; default $AURUM_KEY
+  --deploy     after --upload, ask the promotion gate to deploy the model (POST /api/v1/models/{id}/deploy);
+               a refusal prints its codes and exits ${EXIT_DEPLOY_REFUSED}
 
 Splits: ${SPLIT.nFolds} expanding walk-forward folds of ${SPLIT.validationFraction * 100} % of the rows each, purges of
 the horizon, a ${SPLIT.heldOutFraction * 100} % held-out tail scored once. The search sees the folds only. Progress goes
-to stderr, the text report to stdout.`;
+to stderr, the text report (and the upload's id, version and deploy decision) to stdout. Exit status: 0 done,
+1 failed (a registry error prints its code and message), 2 bad command line, ${EXIT_DEPLOY_REFUSED} deploy refused.`;
 
 function parseModel(value: string): ModelKind {
   const kind = MODEL_KINDS.find((candidate) => candidate === value);
@@ -44,7 +58,54 @@ function parseModel(value: string): ModelKind {
   return kind;
 }
 
-async function main(): Promise<void> {
+/** The registry client of `--upload`, or null; checks the flags that go with it. */
+function registryOf(flags: { upload?: string; key?: string; deploy?: boolean }): RegistryClient | null {
+  if (flags.upload === undefined) {
+    if (flags.key !== undefined || flags.deploy === true) throw new UsageError("--key and --deploy need --upload <url>");
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(flags.upload);
+  } catch {
+    throw new UsageError(`--upload must be a URL such as http://127.0.0.1:8787, got '${flags.upload}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--upload must be an http(s) URL, got '${flags.upload}'`);
+  }
+  const apiKey = flags.key ?? process.env.AURUM_KEY;
+  if (!apiKey) throw new UsageError("--upload needs --key (or AURUM_KEY): an API key or an access token");
+  return new RegistryClient({
+    baseUrl: flags.upload,
+    apiKey,
+    onRetry: (message) => console.error(`train: registry ${message}`),
+  });
+}
+
+/** A registry failure as one line: its code and message (and the status). */
+function registryFailure(error: unknown): string {
+  if (error instanceof RegistryError) {
+    const status = error.status === null ? "" : ` (HTTP ${error.status})`;
+    const details = error.details === undefined ? "" : `; details ${JSON.stringify(error.details).slice(0, 500)}`;
+    return `${error.code}: ${error.message}${status}${details}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Prints a deploy outcome on stdout and returns the exit status it stands for. */
+function reportDeploy(record: ModelRecord, outcome: DeployOutcome): number {
+  const { decision } = outcome;
+  if (outcome.deployed) {
+    console.log(`deployed: model ${String(record.id)} version ${record.version} is ${outcome.model.status} (${decision.code})`);
+    for (const refusal of decision.refusals) console.log(`  overridden ${refusal.code}: ${refusal.message}`);
+    return 0;
+  }
+  console.log(`deploy refused: ${decision.code} — ${outcome.message}`);
+  for (const refusal of decision.refusals) console.log(`  ${refusal.code}: ${refusal.message}`);
+  return EXIT_DEPLOY_REFUSED;
+}
+
+async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2), {
     data: { type: "string" },
     symbol: { type: "string" },
@@ -55,11 +116,14 @@ async function main(): Promise<void> {
     trials: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
+    upload: { type: "string" },
+    key: { type: "string" },
+    deploy: { type: "boolean" },
     help: { type: "boolean" },
   });
   if (flags.help) {
     console.log(USAGE);
-    return;
+    return 0;
   }
   if (!flags.data || !flags.symbol || !flags.timeframe) {
     throw new UsageError("--data, --symbol and --timeframe are required");
@@ -86,6 +150,7 @@ async function main(): Promise<void> {
     }
   })();
   const out = flags.out ?? `build/training/${flags.symbol}-${flags.timeframe}-${model}-h${horizon}`;
+  const registry = registryOf(flags);
 
   const loadStartedMs = performance.now();
   const dataset = readDatasetFile(flags.data, {
@@ -113,9 +178,40 @@ async function main(): Promise<void> {
       else bar.update(progress.done, progress.message);
     },
   });
-  const paths = writeArtifacts(out, result, dataset.featureNames);
-  process.stdout.write(renderTextReport(result.report));
-  console.error(`train: wrote ${Object.values(paths).join(", ")}`);
+  let champion: ChampionComparison | null = null;
+  if (registry !== null) {
+    try {
+      champion = await compareWithChampion(registry, result, dataset, (line) => console.error(`train: ${line}`));
+    } catch (error: unknown) {
+      writeArtifacts(out, result, dataset.featureNames);
+      throw new Error(
+        `asking ${registry.baseUrl} for the champion failed (${registryFailure(error)}); the model's files are in ` +
+          `${out} without a champion score, nothing was uploaded`,
+        { cause: error },
+      );
+    }
+  }
+  const artifacts = writeArtifacts(out, result, dataset.featureNames, { champion });
+  process.stdout.write(renderTextReport(artifacts.report));
+  console.error(`train: wrote ${Object.values(artifacts.paths).join(", ")}`);
+  if (registry === null) return 0;
+
+  let record: ModelRecord;
+  try {
+    record = await registry.uploadModel(artifacts.manifest, artifacts.onnx);
+  } catch (error: unknown) {
+    throw new Error(`upload refused: ${registryFailure(error)}`, { cause: error });
+  }
+  console.log(`uploaded: model ${String(record.id)} version ${record.version} (${record.status})`);
+  if (flags.deploy !== true) return 0;
+  try {
+    return reportDeploy(record, await registry.deployModel(record.id));
+  } catch (error: unknown) {
+    throw new Error(`deploy failed: ${registryFailure(error)}`, { cause: error });
+  }
 }
 
-runMain(main, USAGE);
+runMain(async () => {
+  const status = await main();
+  if (status !== 0) process.exit(status);
+}, USAGE);

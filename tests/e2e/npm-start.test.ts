@@ -1,12 +1,16 @@
 /**
  * The real platform as `npm start` runs it: the shipped demo data replayed through the API reproduces every M1
- * bar of the source file, and acknowledged writes survive a SIGKILL of the local runtime.
+ * bar of the source file, the shipped demo model is deployed before the replay so signals exist at once, and
+ * acknowledged writes survive a SIGKILL of the local runtime.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BarOutput, BarsResponse } from "../../core/schemas/market-data.js";
+import { ModelPageSchema } from "../../core/schemas/registry.js";
+import { LatestSignalResponseSchema } from "../../core/schemas/serving.js";
+import { readDemoModel } from "../../scripts/lib/demo-model.js";
 import { localAdminToken } from "../../scripts/lib/dev-vars.js";
 import { demoBars } from "../support/node/demo-data.js";
 import { startPlatform, stopPlatform, type RunningPlatform } from "../support/node/platform-process.js";
@@ -48,6 +52,24 @@ describe("npm start", () => {
         bar.tickVolume !== s.tickVolume || bar.spreadAvg !== s.spreadPoints || bar.spreadMax !== s.spreadPoints;
     });
     expect(mismatches).toEqual([]);
+  });
+
+  it("deploys the shipped demo model before the replay, so the champion has signals at once", async () => {
+    if (!platform) throw new Error("the first test did not start the platform");
+    const demoVersion = readDemoModel().manifest.version;
+    expect(platform.output()).toContain(`demo model: ${demoVersion}`);
+    expect(platform.output()).toContain(`signals: ${platform.baseUrl}/api/v1/signals/XAUUSD/latest`);
+    const headers = { authorization: `Bearer ${await localAdminToken(platform.baseUrl)}` };
+    const models = await fetch(`${platform.baseUrl}/api/v1/models?symbol=XAUUSD&status=champion`, { headers });
+    expect(models.status).toBe(200);
+    const champions = ModelPageSchema.parse(await models.json()).models;
+    expect(champions.map((model) => model.version)).toEqual([demoVersion]);
+    const latest = await fetch(`${platform.baseUrl}/api/v1/signals/XAUUSD/latest`, { headers });
+    expect(latest.status).toBe(200);
+    const { signal } = LatestSignalResponseSchema.parse(await latest.json());
+    expect(signal).toMatchObject({ symbol: "XAUUSD", timeframe: "M1", role: "champion", modelVersion: demoVersion });
+    const probabilities = Object.values(signal?.probabilities ?? {});
+    expect(probabilities.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 5);
   });
 
   it("keeps every acknowledged bar and tick after the runtime is killed with SIGKILL", async () => {

@@ -1,10 +1,13 @@
-/** The files a training run leaves for the exporter and for people: model, manifest draft, JSON and text reports. */
+/**
+ * The files a training run leaves for the registry and for people: model.onnx with its completed manifest, the
+ * fitted model as JSON, the manifest draft, JSON and text reports.
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FeatureSpecRef, LabelDefinition, ModelManifest } from "../../core/ml/index.js";
+import type { ChampionMetrics, FeatureSpecRef, LabelDefinition, ModelManifest } from "../../core/ml/index.js";
 import { exportEnsemble, exportLinear, exportTreeEnsemble, type ExportMetadata } from "../onnx/export.js";
 import { completeManifest, type ManifestDraft } from "./manifest.js";
-import { renderTextReport, reportJson } from "./report.js";
+import { type ChampionComparison, renderTextReport, reportJson, type TrainingReport } from "./report.js";
 import type { FinalModel, TrainResult } from "./train.js";
 
 /** File names written by {@link writeArtifacts}. */
@@ -73,17 +76,58 @@ export function exportFinalModel(result: TrainResult, manifest: ModelManifest): 
   return exportEnsemble(model.gbdt, model.logistic, { weightGbdt: model.gbdtWeight, metadata });
 }
 
+/** What completes a run's artifacts beyond the training result. */
+export interface ArtifactOptions {
+  /**
+   * The registry's champion beside the candidate (training/champion-score). When it was scored, the manifest
+   * carries its held-out scores and `parentVersion` = its version; either way the reports show it. Default none.
+   */
+  readonly champion?: ChampionComparison | null;
+}
+
+/** The final model as the registry takes it, and the report that goes with it. */
+export interface FinalArtifacts {
+  /** The completed manifest (parsed by `ModelManifestSchema`). */
+  readonly manifest: ModelManifest;
+  /** model.onnx, carrying the manifest's version, feature spec and label definition. */
+  readonly onnx: Uint8Array;
+  /** The training report, with the champion when there was one. */
+  readonly report: TrainingReport;
+}
+
+/**
+ * The completed manifest, the ONNX model and the report of a result: version by {@link versionOf}, the champion's
+ * held-out scores and `parentVersion` from `options.champion` when it was scored.
+ * @example
+ * const { manifest, onnx } = finalArtifacts(result, { champion: comparison });
+ */
+export function finalArtifacts(result: TrainResult, options: ArtifactOptions = {}): FinalArtifacts {
+  const comparison = options.champion ?? null;
+  const scored = comparison?.scored ?? null;
+  const champion: ChampionMetrics | null =
+    comparison === null || scored === null ? null : { version: comparison.version, ...scored.champion };
+  const manifest = completeManifest(result.manifestDraft, {
+    version: versionOf(result.manifestDraft),
+    parentVersion: champion?.version ?? null,
+    champion,
+  });
+  const report: TrainingReport = comparison === null ? result.report : { ...result.report, champion: comparison };
+  return { manifest, onnx: exportFinalModel(result, manifest), report };
+}
+
 /**
  * Writes model.onnx with its completed manifest.json (what the registry takes), model.json, the manifest draft,
- * report.json and report.txt into `directory` (created if missing, files replaced) and returns their paths.
+ * report.json and report.txt into `directory` (created if missing, files replaced); returns their paths and the
+ * artifacts written.
  * @example
- * writeArtifacts("runs/gbdt", result, dataset.featureNames);
+ * const { paths, manifest } = writeArtifacts("runs/gbdt", result, dataset.featureNames);
  */
 export function writeArtifacts(
   directory: string,
   result: TrainResult,
   featureNames: readonly string[],
-): Record<keyof typeof ARTIFACT_FILES, string> {
+  options: ArtifactOptions = {},
+): FinalArtifacts & { readonly paths: Record<keyof typeof ARTIFACT_FILES, string> } {
   mkdirSync(directory, { recursive: true });
   const paths = {
     model: join(directory, ARTIFACT_FILES.model),
@@ -93,12 +137,21 @@ export function writeArtifacts(
     reportJson: join(directory, ARTIFACT_FILES.reportJson),
     reportText: join(directory, ARTIFACT_FILES.reportText),
   };
-  const manifest = completeManifest(result.manifestDraft, { version: versionOf(result.manifestDraft), parentVersion: null });
-  writeFileSync(paths.onnx, exportFinalModel(result, manifest));
-  writeFileSync(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  const artifacts = finalArtifacts(result, options);
+  writeFileSync(paths.onnx, artifacts.onnx);
+  writeFileSync(paths.manifest, manifestJson(artifacts.manifest));
   writeFileSync(paths.model, `${JSON.stringify(modelFile(result, featureNames))}\n`);
   writeFileSync(paths.manifestDraft, `${JSON.stringify(result.manifestDraft, null, 2)}\n`);
-  writeFileSync(paths.reportJson, reportJson(result.report));
-  writeFileSync(paths.reportText, renderTextReport(result.report));
-  return paths;
+  writeFileSync(paths.reportJson, reportJson(artifacts.report));
+  writeFileSync(paths.reportText, renderTextReport(artifacts.report));
+  return { ...artifacts, paths };
+}
+
+/**
+ * A manifest as the file manifest.json holds it: pretty JSON with a final newline.
+ * @example
+ * writeFileSync("manifest.json", manifestJson(manifest));
+ */
+export function manifestJson(manifest: ModelManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }

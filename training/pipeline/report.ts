@@ -131,6 +131,25 @@ export interface SplitReport {
   readonly heldOut: RowRange;
 }
 
+/** The current champion scored on the candidate's held-out rows (gain signed so that positive favours the candidate). */
+export interface ChampionScores {
+  readonly rows: number;
+  /** The champion's scores on the held-out rows. */
+  readonly champion: MetricSet;
+  /** champion − candidate for log-loss and Brier, candidate − champion for AUC and accuracy. */
+  readonly gain: MetricGain;
+}
+
+/** The registry's champion at training time, beside the candidate (set when the trainer uploads). */
+export interface ChampionComparison {
+  /** Version of the champion the registry named. */
+  readonly version: string;
+  /** Its scores on the held-out rows; null when it could not be scored (see `notScoredBecause`). */
+  readonly scored: ChampionScores | null;
+  /** Why the champion was not scored (another feature spec, label or timeframe); null when it was. */
+  readonly notScoredBecause: string | null;
+}
+
 /** Everything a training run measured. Row ranges index the data set's rows (see `dataset`). */
 export interface TrainingReport {
   readonly format: typeof REPORT_FORMAT;
@@ -171,6 +190,8 @@ export interface TrainingReport {
   /** decidePromotion on the manifest draft with no champion: PROMOTE or the first refusal. */
   readonly promotion: { readonly code: PromotionCode; readonly refusals: readonly string[] };
   readonly timings: { readonly searchMs: number; readonly finalMs: number; readonly totalMs: number };
+  /** The registry's champion on the same held-out rows; absent or null when none was asked for or there was none. */
+  readonly champion?: ChampionComparison | null;
 }
 
 /**
@@ -383,13 +404,56 @@ function searchLines(search: SearchReport): string[] {
   return lines;
 }
 
+/** The candidate, the champion and the prior side by side on the held-out rows, or why the champion was not scored. */
+function championLines(report: TrainingReport): string[] {
+  const comparison = report.champion;
+  if (comparison === undefined || comparison === null) return [];
+  if (comparison.scored === null) {
+    return [
+      `champion ${comparison.version}: not scored on the held-out rows (${comparison.notScoredBecause ?? "unknown"}); ` +
+        "the registry refuses promotion with CHAMPION_NOT_EVALUATED unless forced",
+    ];
+  }
+  const { champion, gain, rows } = comparison.scored;
+  const { model, prior } = report.heldOut;
+  const cells = (name: string, metrics: MetricSet) => [
+    name,
+    fixed(metrics.logLoss, 5),
+    fixed(metrics.auc, 4),
+    fixed(metrics.brier, 5),
+    fixed(metrics.accuracy, 4),
+  ];
+  const margin = DEFAULT_PROMOTION_POLICY.minImprovement;
+  return [
+    `held-out rows (${rows.toLocaleString("en-US")}), candidate beside the champion ${comparison.version} and the prior`,
+    table([
+      ["predictor", "logloss", "AUC", "Brier", "accuracy"],
+      cells("candidate", model),
+      cells("champion", champion),
+      cells("prior", prior),
+      ["gain over champion", signed(gain.logLoss, 5), signed(gain.auc, 4), signed(gain.brier, 5), signed(gain.accuracy, 4)],
+    ]),
+    `the registry's promotion gate needs a held-out log-loss gain over the champion of at least ${margin}; ` +
+      `this candidate's is ${signed(gain.logLoss, 5)}`,
+  ];
+}
+
+/** How {@link renderTextReport} renders. */
+export interface TextReportOptions {
+  /**
+   * Include the wall-clock line (search, final fit and total seconds); default true. Off for files that must be
+   * byte-identical across runs (the committed demo model's report).
+   */
+  readonly timings?: boolean;
+}
+
 /**
  * The report as text: data and split, the searches, per-fold and held-out scores beside the prior, the top-10
- * features by gain, then the verdict line.
+ * features by gain, the champion beside the candidate (when the report has one), then the verdict line.
  * @example
  * console.log(renderTextReport(result.report));
  */
-export function renderTextReport(report: TrainingReport): string {
+export function renderTextReport(report: TrainingReport, options: TextReportOptions = {}): string {
   const { dataset, split, heldOut } = report;
   const lines: string[] = [];
   lines.push(
@@ -455,15 +519,21 @@ export function renderTextReport(report: TrainingReport): string {
     ]);
     lines.push(table([["feature", "gain", "share"], ...top]), "");
   }
-  lines.push(`promotion (no champion): ${report.promotion.code}`);
+  if (report.champion !== undefined && report.champion !== null) lines.push(...championLines(report), "");
+  const promotionScope =
+    report.champion === undefined || report.champion === null
+      ? "no champion"
+      : "against the prior only; the registry's gate also compares the champion";
+  lines.push(`promotion (${promotionScope}): ${report.promotion.code}`);
   for (const refusal of report.promotion.refusals) lines.push(`  ${refusal}`);
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
-  lines.push(
-    `time: search ${seconds(report.timings.searchMs)} s, final fit ${seconds(report.timings.finalMs)} s, total ` +
-      `${seconds(report.timings.totalMs)} s`,
-    "",
-    `VERDICT: ${report.modelKind} ${report.verdict.text}`,
-  );
+  if (options.timings !== false) {
+    lines.push(
+      `time: search ${seconds(report.timings.searchMs)} s, final fit ${seconds(report.timings.finalMs)} s, total ` +
+        `${seconds(report.timings.totalMs)} s`,
+    );
+  }
+  lines.push("", `VERDICT: ${report.modelKind} ${report.verdict.text}`);
   return `${lines.join("\n")}\n`;
 }
 
