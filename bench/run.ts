@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark and prints figures as ratios to baselines measured in the same run. */
 import { benchGbdt } from "./gbdt.js";
 import { benchIngest } from "./ingest.js";
+import { benchSignalPath } from "./signals.js";
 import { ensureDebianPackage } from "../scripts/lib/debian-package.js";
 import { startBenchRuntime } from "./lib/runtime.js";
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const runtime = await startBenchRuntime();
   try {
     for (const line of await benchIngest(runtime)) console.log(line);
+    for (const line of await benchSignalPath(runtime)) console.log(line);
   } finally {
     await runtime.dispose();
   }

@@ -21,6 +21,8 @@ export interface BenchRuntime {
   readonly baselineUrl: URL;
   /** Scratch folder for generated files (load scripts). */
   readonly workDir: string;
+  /** A fresh access token of the bench admin (for registry and system calls). */
+  adminToken(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -39,11 +41,16 @@ interface D1DatabaseLike {
   prepare(query: string): { run(): Promise<unknown> };
 }
 
-/** Logs in as the bench admin and creates a trader key for reading and ingesting, through the real API. */
-async function createIngestKey(url: URL): Promise<string> {
+/** Logs in as the bench admin through the real API; returns the access token. */
+async function adminToken(url: URL): Promise<string> {
   const login = await fetch(new URL("/auth/login", url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(BENCH_ADMIN) });
   if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
-  const { access_token } = (await login.json()) as { access_token: string };
+  return ((await login.json()) as { access_token: string }).access_token;
+}
+
+/** Creates a trader key for reading and ingesting, through the real API. */
+async function createIngestKey(url: URL): Promise<string> {
+  const access_token = await adminToken(url);
   const created = await fetch(new URL("/api/v1/api-keys", url), {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
@@ -108,6 +115,7 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
     apiKey,
     baselineUrl,
     workDir: outDir,
+    adminToken: () => adminToken(url),
     async dispose() {
       await mf.dispose();
       rmSync(persistRoot, { recursive: true, force: true });
