@@ -1,9 +1,11 @@
 /**
- * The signal path inside the InstrumentDO: bar close → features → ONNX inference (champion) → signal stored, timed
- * by the object itself over its latest 1,000 bar closes (`signalLatency` of `GET /api/v1/system/cache`). The demo
- * model is deployed through the registry; real XAUUSD bars from the demo file are replayed one bar per request (4
- * ticks), so each request closes exactly one M1 bar. The baseline is a trivial in-process operation measured in the
- * same run: sorting 29 numbers (the size of a feature vector) in this Node process.
+ * The signal path inside the InstrumentDO: bar close → features → ONNX inference (champion) → signal stored. The
+ * demo model is deployed through the registry for XAUUSD; the same real bars from the demo file are replayed one bar
+ * per request (4 ticks, so each request closes exactly one M1 bar) to XAUUSD and, interleaved, to BTCUSD, which
+ * serves no model: the baseline is the identical bar-closing request without inference, measured in the same run,
+ * and the difference of the two latency distributions is what the model costs. The object also times the path
+ * itself (`signalLatency` in `GET /api/v1/system/cache`), but workerd outside tests advances its clock in whole
+ * milliseconds, so that figure only bounds it.
  */
 import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
@@ -24,6 +26,8 @@ const TIMED_BARS = 1_500;
 const FIRST_BAR = 40_000;
 const TARGET_P99_MS = 0.5;
 
+const BASELINE_SYMBOL = "BTCUSD";
+
 async function post(runtime: BenchRuntime, body: unknown): Promise<void> {
   const response = await fetch(new URL("/api/v1/data/ingest", runtime.url), {
     method: "POST",
@@ -33,16 +37,9 @@ async function post(runtime: BenchRuntime, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`signal bench: ingest answered ${response.status} ${await response.text()}`);
 }
 
-/** Median of a trivial baseline: sorting a fresh copy of 29 numbers, ms per run. */
-function trivialBaselineMs(): number {
-  const values = Array.from({ length: 29 }, (_, i) => Math.sin(i) * 100);
-  const runs: number[] = [];
-  for (let round = 0; round < 2_000; round++) {
-    const startedMs = performance.now();
-    for (let k = 0; k < 100; k++) [...values].sort((a, b) => a - b);
-    runs.push((performance.now() - startedMs) / 100);
-  }
-  return runs.sort((a, b) => a - b)[runs.length >> 1]!;
+/** Nearest-rank quantile of ascending values. */
+function quantileOf(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length))) - 1]!;
 }
 
 export async function benchSignalPath(runtime: BenchRuntime): Promise<string[]> {
@@ -51,12 +48,19 @@ export async function benchSignalPath(runtime: BenchRuntime): Promise<string[]> 
   const bars = parseMt5BarsCsv(gunzipSync(readFileSync(DEMO_FILE)).toString("utf8"), DEMO_UTC_OFFSET_MINUTES)
     .slice(FIRST_BAR, FIRST_BAR + WARM_UP_BARS + TIMED_BARS);
   const ticks = barsToTicks(bars, { pointSize: 0.01, digits: 2 }).map((t) => ({ ts: t.tsMs, bid: t.bid, ask: t.ask, volume: t.volume }));
-  await post(runtime, { symbol: DEMO_SYMBOL, ticks: ticks.slice(0, WARM_UP_BARS * 4) });
-  const requestStartedMs = performance.now();
+  for (const symbol of [DEMO_SYMBOL, BASELINE_SYMBOL]) await post(runtime, { symbol, ticks: ticks.slice(0, WARM_UP_BARS * 4) });
+  const withModelMs: number[] = [];
+  const withoutModelMs: number[] = [];
   for (let bar = WARM_UP_BARS; bar < WARM_UP_BARS + TIMED_BARS; bar++) {
-    await post(runtime, { symbol: DEMO_SYMBOL, ticks: ticks.slice(bar * 4, bar * 4 + 4) });
+    const batch = ticks.slice(bar * 4, bar * 4 + 4);
+    for (const [symbol, samples] of [[DEMO_SYMBOL, withModelMs], [BASELINE_SYMBOL, withoutModelMs]] as const) {
+      const startedMs = performance.now();
+      await post(runtime, { symbol, ticks: batch });
+      samples.push(performance.now() - startedMs);
+    }
   }
-  const perRequestMs = (performance.now() - requestStartedMs) / TIMED_BARS;
+  withModelMs.sort((a, b) => a - b);
+  withoutModelMs.sort((a, b) => a - b);
   const response = await fetch(new URL("/api/v1/system/cache", runtime.url), { headers: { authorization: `Bearer ${await runtime.adminToken()}` } });
   if (!response.ok) throw new Error(`signal bench: system report answered ${response.status}`);
   const report = (await response.json()) as z.infer<typeof CacheReportSchema>;
@@ -65,10 +69,15 @@ export async function benchSignalPath(runtime: BenchRuntime): Promise<string[]> 
   if (!latency || latency.samples === 0 || latency.p50Ms === null || latency.p99Ms === null) {
     throw new Error(`signal bench: no signal latency recorded (champion ${instrument?.champion ?? "none"})`);
   }
-  const baselineMs = trivialBaselineMs();
+  const p = (samples: number[], q: number) => quantileOf(samples, q);
+  const line = (name: string, samples: number[]) =>
+    `  ${name.padEnd(50)} p50 ${p(samples, 0.5).toFixed(3)} ms   p99 ${p(samples, 0.99).toFixed(3)} ms`;
   return [
-    `signal path in the InstrumentDO — demo model ${deployment.version} (${deployment.outcome}), ${latency.samples} bar closes of real XAUUSD M1 data, one per request`,
-    `  bar close → features → inference → signal stored   p50 ${latency.p50Ms.toFixed(3)} ms   p99 ${latency.p99Ms.toFixed(3)} ms   max ${latency.maxMs?.toFixed(3)} ms   (target p99 <= ${TARGET_P99_MS} ms)`,
-    `      = ${(latency.p50Ms / baselineMs).toFixed(0)} x / ${(latency.p99Ms / baselineMs).toFixed(0)} x a trivial baseline (sorting 29 numbers: ${(baselineMs * 1000).toFixed(2)} µs, same run); whole request incl. HTTP ${perRequestMs.toFixed(2)} ms`,
+    `signal path in the InstrumentDO — demo model ${deployment.version} (${deployment.outcome}), ${TIMED_BARS} real XAUUSD M1 bars, one bar-closing request each, interleaved`,
+    line(`${DEMO_SYMBOL}: bar close + features + inference`, withModelMs),
+    line(`${BASELINE_SYMBOL} (baseline): bar close + features, no model`, withoutModelMs),
+    `      inference + signal cost = p50 ${(p(withModelMs, 0.5) - p(withoutModelMs, 0.5)).toFixed(3)} ms, p99 ${(p(withModelMs, 0.99) - p(withoutModelMs, 0.99)).toFixed(3)} ms ` +
+      `(${(p(withModelMs, 0.5) / p(withoutModelMs, 0.5)).toFixed(2)} x the baseline request at p50)   (target p99 <= ${TARGET_P99_MS} ms; the p99 difference is within this machine's noise and can come out negative)`,
+    `      the object's own timer (1 ms resolution outside tests): ${latency.samples} bar closes, p50 ${latency.p50Ms.toFixed(0)} ms, p99 ${latency.p99Ms.toFixed(0)} ms, max ${latency.maxMs?.toFixed(0)} ms`,
   ];
 }

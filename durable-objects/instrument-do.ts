@@ -292,12 +292,19 @@ export class InstrumentDO extends DurableObject<Env> {
    */
   private async signalClosedBars(featured: FeatureStep | null): Promise<void> {
     if (featured === null || featured.bars.length === 0) return;
-    const serving = this.store.readMeta<ServingState>(SERVING_KEY);
-    if (serving !== undefined && (serving.champion !== null || serving.shadow !== null)) {
-      await this.assigning;
-      await this.pipeline.ensureLoaded(this.store.readMeta<ServingState>(SERVING_KEY) ?? serving);
+    let signals: Signal[];
+    try {
+      const serving = this.store.readMeta<ServingState>(SERVING_KEY);
+      if (serving !== undefined && (serving.champion !== null || serving.shadow !== null)) {
+        await this.assigning;
+        await this.pipeline.ensureLoaded(this.store.readMeta<ServingState>(SERVING_KEY) ?? serving);
+      }
+      signals = await this.pipeline.predict(featured, this.ctx.storage, Date.now());
+    } catch (error: unknown) {
+      // The batch is committed and acknowledged; failing it now would only make the sender retry stored ticks.
+      this.log.error("signals of a committed batch were lost", { bars: featured.bars.length, error: String(error) });
+      return;
     }
-    const signals = await this.pipeline.predict(featured, this.ctx.storage, Date.now());
     const symbol = this.symbol;
     if (symbol === null || this.ctx.getWebSockets().length === 0) return;
     for (const signal of signals) this.broadcast({ type: "signal", symbol, signal });

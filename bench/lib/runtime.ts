@@ -60,6 +60,15 @@ async function createIngestKey(url: URL): Promise<string> {
   return ((await created.json()) as { key: string }).key;
 }
 
+/** The modules of a `wrangler deploy --dry-run` output folder: the entry first, then its wasm files. */
+function bundleModules(dir: string): { type: "ESModule" | "CompiledWasm"; path: string }[] {
+  const files = readdirSync(dir);
+  return [
+    { type: "ESModule", path: join(dir, "index.js") },
+    ...files.filter((file) => file.endsWith(".wasm")).map((file) => ({ type: "CompiledWasm" as const, path: join(dir, file) })),
+  ];
+}
+
 export async function startBenchRuntime(): Promise<BenchRuntime> {
   const outDir = "bench-output";
   mkdirSync(outDir, { recursive: true });
@@ -76,8 +85,10 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
       {
         ...workerOptions,
         name: "aurum-edge",
-        modules: true,
-        scriptPath: join(outDir, "dist", "index.js"),
+        // Listed, not discovered: the bundle holds onnxruntime-web, whose dynamic import Miniflare's module locator
+        // refuses, and the wasm module wrangler emitted beside it.
+        modulesRoot: join(outDir, "dist"),
+        modules: bundleModules(join(outDir, "dist")),
         bindings: {
           ...workerOptions.bindings,
           LOG_LEVEL: "error",

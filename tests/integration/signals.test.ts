@@ -251,6 +251,19 @@ describe("InstrumentDO signals", () => {
     expect(after.map((row) => row.features)).toEqual(expected.map((row) => Array.from(row.features!)));
   });
 
+  it("acknowledges a committed batch even when its signals cannot be stored", async () => {
+    await putModel("fixture-1");
+    await stub().assignModels({ symbol: SYMBOL, champion: servedModel(1, "fixture-1"), shadow: null });
+    const warm = (FIXTURE.firstReadyIndex + 2) * 4;
+    await replay(TICKS.slice(0, warm));
+    await runInDurableObject(stub(), async (instance: InstrumentDO) => {
+      const pipeline = (instance as unknown as { pipeline: { predict: () => Promise<never> } }).pipeline;
+      pipeline.predict = () => Promise.reject(new Error("disk on fire"));
+      expect(await instance.ingest(SYMBOL, TICKS.slice(warm, warm + 8))).toMatchObject({ accepted: 8 });
+    });
+    expect((await stub().status()).counters.accepted).toBe(warm + 8);
+  });
+
   it("answers 404 for an unknown instrument and 400 for a bad query", async () => {
     expect((await call("/api/v1/signals/NOPE/latest")).status).toBe(404);
     const bad = await call(`/api/v1/signals/${SYMBOL}?from=2026-05-02T00:00:00Z&to=2026-05-01T00:00:00Z`);
