@@ -7,16 +7,15 @@
  * itself (`signalLatency` in `GET /api/v1/system/cache`), but workerd outside tests advances its clock in whole
  * milliseconds, so that figure only bounds it.
  */
-import { gunzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
-import { parseMt5BarsCsv } from "../core/market/csv.js";
-import { barsToTicks } from "../core/market/tick-path.js";
+import type { z } from "zod";
+import { TICK_PATH_OFFSETS_MS } from "../core/market/tick-path.js";
 import type { CacheReportSchema } from "../core/schemas/system.js";
 import { DEMO_FILE, DEMO_SYMBOL, DEMO_UTC_OFFSET_MINUTES } from "../scripts/lib/demo-data.js";
 import { deployDemoModel } from "../scripts/lib/demo-model.js";
+import { readTicksFile } from "../scripts/lib/replay.js";
 import { RegistryClient } from "../training/registry-client.js";
+import { quantile } from "./lib/load.js";
 import type { BenchRuntime } from "./lib/runtime.js";
-import type { z } from "zod";
 
 /** Bars replayed at once to warm the features up (the spec needs 253). */
 const WARM_UP_BARS = 400;
@@ -27,6 +26,8 @@ const FIRST_BAR = 40_000;
 const TARGET_P99_MS = 0.5;
 
 const BASELINE_SYMBOL = "BTCUSD";
+/** The standard tick path turns each M1 bar into this many ticks. */
+const TICKS_PER_BAR = TICK_PATH_OFFSETS_MS.length;
 
 async function post(runtime: BenchRuntime, body: unknown): Promise<void> {
   const response = await fetch(new URL("/api/v1/data/ingest", runtime.url), {
@@ -37,22 +38,17 @@ async function post(runtime: BenchRuntime, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`signal bench: ingest answered ${response.status} ${await response.text()}`);
 }
 
-/** Nearest-rank quantile of ascending values. */
-function quantileOf(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length))) - 1]!;
-}
-
 export async function benchSignalPath(runtime: BenchRuntime): Promise<string[]> {
   const registry = new RegistryClient({ baseUrl: runtime.url.origin, apiKey: await runtime.adminToken() });
   const deployment = await deployDemoModel(registry);
-  const bars = parseMt5BarsCsv(gunzipSync(readFileSync(DEMO_FILE)).toString("utf8"), DEMO_UTC_OFFSET_MINUTES)
-    .slice(FIRST_BAR, FIRST_BAR + WARM_UP_BARS + TIMED_BARS);
-  const ticks = barsToTicks(bars, { pointSize: 0.01, digits: 2 }).map((t) => ({ ts: t.tsMs, bid: t.bid, ask: t.ask, volume: t.volume }));
-  for (const symbol of [DEMO_SYMBOL, BASELINE_SYMBOL]) await post(runtime, { symbol, ticks: ticks.slice(0, WARM_UP_BARS * 4) });
+  const ticks = readTicksFile(DEMO_FILE, DEMO_UTC_OFFSET_MINUTES, { pointSize: 0.01, digits: 2 })
+    .slice(FIRST_BAR * TICKS_PER_BAR, (FIRST_BAR + WARM_UP_BARS + TIMED_BARS) * TICKS_PER_BAR)
+    .map((t) => ({ ts: t.tsMs, bid: t.bid, ask: t.ask, volume: t.volume }));
+  for (const symbol of [DEMO_SYMBOL, BASELINE_SYMBOL]) await post(runtime, { symbol, ticks: ticks.slice(0, WARM_UP_BARS * TICKS_PER_BAR) });
   const withModelMs: number[] = [];
   const withoutModelMs: number[] = [];
   for (let bar = WARM_UP_BARS; bar < WARM_UP_BARS + TIMED_BARS; bar++) {
-    const batch = ticks.slice(bar * 4, bar * 4 + 4);
+    const batch = ticks.slice(bar * TICKS_PER_BAR, (bar + 1) * TICKS_PER_BAR);
     for (const [symbol, samples] of [[DEMO_SYMBOL, withModelMs], [BASELINE_SYMBOL, withoutModelMs]] as const) {
       const startedMs = performance.now();
       await post(runtime, { symbol, ticks: batch });
@@ -69,7 +65,7 @@ export async function benchSignalPath(runtime: BenchRuntime): Promise<string[]> 
   if (!latency || latency.samples === 0 || latency.p50Ms === null || latency.p99Ms === null) {
     throw new Error(`signal bench: no signal latency recorded (champion ${instrument?.champion ?? "none"})`);
   }
-  const p = (samples: number[], q: number) => quantileOf(samples, q);
+  const p = (samples: number[], q: number) => quantile(samples, q);
   const line = (name: string, samples: number[]) =>
     `  ${name.padEnd(50)} p50 ${p(samples, 0.5).toFixed(3)} ms   p99 ${p(samples, 0.99).toFixed(3)} ms`;
   return [

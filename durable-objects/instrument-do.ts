@@ -27,6 +27,7 @@ import {
 } from "../core/schemas/market-data.js";
 import {
   AssignModelsArgsSchema,
+  FeatureRowsRpcArgsSchema,
   SignalsRpcArgsSchema,
   type AssignModelsArgs,
   type ServingRole,
@@ -74,6 +75,8 @@ export class InstrumentDO extends DurableObject<Env> {
   private lastTickPushMs = 0;
   private tickPushTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly pipeline: SignalPipeline;
+  /** The models assigned to this instrument (kept in meta); null before the first assignment. */
+  private serving: ServingState | null;
   /** The tail of the queue of slot assignments: one loads at a time, in the order they came. */
   private assigning: Promise<unknown> = Promise.resolve();
 
@@ -83,6 +86,7 @@ export class InstrumentDO extends DurableObject<Env> {
     this.store = new InstrumentStore(ctx.storage.sql);
     this.symbol = this.store.readMeta<string>("symbol") ?? null;
     this.counters = this.store.readMeta<IngestCounters>("counters") ?? { accepted: 0, duplicates: 0, rejected: {} };
+    this.serving = this.store.readMeta<ServingState>(SERVING_KEY) ?? null;
     this.log = createLogger(this.platform.config.logLevel, { component: "InstrumentDO", symbol: this.symbol });
     const pointSize = () => requireInstrument(this.platform, this.symbol ?? "").pointSize;
     this.pipeline = new SignalPipeline(ctx.storage.sql, this.store, env.MODELS, () => this.symbol, pointSize, this.log);
@@ -156,6 +160,7 @@ export class InstrumentDO extends DurableObject<Env> {
       await this.pipeline.assign(assignment, nowMs);
       const state: ServingState = { ...assignment, assignedAtMs: nowMs };
       this.store.writeMeta(SERVING_KEY, state);
+      this.serving = state;
       this.log.info("models assigned", { champion: state.champion?.version ?? null, shadow: state.shadow?.version ?? null });
       return state;
     });
@@ -165,7 +170,7 @@ export class InstrumentDO extends DurableObject<Env> {
 
   /** The models the instrument serves, or null before any assignment. */
   async servingState(): Promise<ServingState | null> {
-    return this.store.readMeta<ServingState>(SERVING_KEY) ?? null;
+    return this.serving;
   }
 
   /** Signals matching the query, newest first. */
@@ -187,9 +192,10 @@ export class InstrumentDO extends DurableObject<Env> {
   }
 
   /** Stored feature vectors of closed M1 bars with open times in [fromMs, toMs], oldest first. */
-  async featureRows(symbol: string, fromMs: number, toMs: number, limit = 5_000): Promise<{ tsMs: number; barIndex: number; features: number[] }[]> {
-    this.feedFor(SymbolSchema.parse(symbol));
-    return this.pipeline.store.featureRows(fromMs, toMs, Math.min(Math.max(1, Math.trunc(limit)), 5_000));
+  async featureRows(symbol: string, fromMs: number, toMs: number, limit?: number): Promise<{ tsMs: number; barIndex: number; features: number[] }[]> {
+    const args = FeatureRowsRpcArgsSchema.parse({ symbol, fromMs, toMs, limit });
+    this.feedFor(args.symbol);
+    return this.pipeline.store.featureRows(args.fromMs, args.toMs, args.limit);
   }
 
   /** Feed health: last tick, counters, stored tick rows, forming bars, subscribers. */
@@ -294,10 +300,10 @@ export class InstrumentDO extends DurableObject<Env> {
     if (featured === null || featured.bars.length === 0) return;
     let signals: Signal[];
     try {
-      const serving = this.store.readMeta<ServingState>(SERVING_KEY);
-      if (serving !== undefined && (serving.champion !== null || serving.shadow !== null)) {
+      if (this.serving !== null && (this.serving.champion !== null || this.serving.shadow !== null)) {
         await this.assigning;
-        await this.pipeline.ensureLoaded(this.store.readMeta<ServingState>(SERVING_KEY) ?? serving);
+        // Read after the wait: an assignment that was loading has replaced it.
+        if (this.serving !== null) await this.pipeline.ensureLoaded(this.serving);
       }
       signals = await this.pipeline.predict(featured, this.ctx.storage, Date.now());
     } catch (error: unknown) {

@@ -6,9 +6,15 @@
  */
 import { FeatureBuilder, type FeatureBuilderState, featureSpecId, XAU_M1_CORE_SPEC } from "../core/features/index.js";
 import type { Bar } from "../core/market/bar.js";
-import { TIMEFRAME_MS, type Timeframe } from "../core/market/timeframe.js";
-import { labelForward } from "../core/ml/labels.js";
-import { assessLivePerformance, DEFAULT_DEGRADATION_POLICY, type LivePerformance, readProbabilities, scoreOutcome } from "../core/ml/live.js";
+import type { Timeframe } from "../core/market/timeframe.js";
+import {
+  assessLivePerformance,
+  decideOutcome,
+  DEFAULT_DEGRADATION_POLICY,
+  type LivePerformance,
+  outcomeDueTsMs,
+  readProbabilities,
+} from "../core/ml/live.js";
 import type { ServedModel, ServingRole, Signal } from "../core/schemas/serving.js";
 import { LatencyWindow, type LatencySummary } from "../core/stats/latency-window.js";
 import type { Logger } from "../workers/log.js";
@@ -186,7 +192,7 @@ export class SignalPipeline {
           barIndex: item.barIndex,
           close: item.bar.close,
           spreadAvgPoints: item.bar.spreadAvgPoints,
-          dueTsMs: item.bar.tsMs + model.label.horizonBars * TIMEFRAME_MS[model.timeframe],
+          dueTsMs: outcomeDueTsMs(item.bar.tsMs, model),
         });
       });
     }
@@ -237,20 +243,10 @@ export class SignalPipeline {
 
   private outcomeOf(pending: PendingSignal, item: FeaturedBar): SignalOutcome {
     const scoredAtBarTs = item.bar.tsMs;
-    const excluded = (exclusion: string): SignalOutcome => ({ label: null, exclusion, logLoss: null, correct: null, scoredAtBarTs });
     const model = this.store.servedModel(pending.modelVersion);
-    if (model === undefined) return excluded("UNKNOWN_MODEL");
-    // The trainer labels bar t from bar t + h (counted in bars) and excludes it when that bar is more than h bar
-    // lengths later. Here: the bar closing at the due time must also be h bars on, or bars were missing (a gap).
-    const horizon = model.label.horizonBars;
-    const isForwardBar = item.bar.tsMs === pending.dueTsMs && item.barIndex === pending.barIndex + horizon;
-    if (!isForwardBar) return excluded("GAP");
-    const signalBar = { tsMs: pending.tsMs, close: pending.close, spreadAvgPoints: pending.spreadAvgPoints };
-    const label = labelForward(signalBar, item.bar, model.label, { pointSize: this.pointSize(), timeframe: model.timeframe });
-    if (label.label === undefined) return excluded(label.exclusion ?? "GAP");
-    const row = model.classLabels.map((name) => pending.probabilities[name] ?? 0);
-    const score = scoreOutcome(row, label.label);
-    return { label: model.classLabels[label.label] ?? null, exclusion: null, logLoss: score.logLoss, correct: score.correct, scoredAtBarTs };
+    if (model === undefined) return { label: null, exclusion: "UNKNOWN_MODEL", logLoss: null, correct: null, scoredAtBarTs };
+    const decidingBar = { ...item.bar, barIndex: item.barIndex };
+    return { ...decideOutcome(pending, pending.probabilities, decidingBar, model, this.pointSize()), scoredAtBarTs };
   }
 }
 

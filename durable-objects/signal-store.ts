@@ -76,6 +76,9 @@ interface SignalRow extends Record<string, SqlStorageValue> {
 }
 
 export class SignalStore {
+  /** Served models by version: read once per version (outcome scoring looks one up per signal). */
+  private readonly servedByVersion = new Map<string, ServedModel>();
+
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
   }
@@ -173,6 +176,7 @@ export class SignalStore {
       "INSERT INTO served_models (version, model, first_served_at_ms) VALUES (?, ?, ?) ON CONFLICT (version) DO UPDATE SET model = excluded.model",
       model.version, JSON.stringify(model), atMs,
     );
+    this.servedByVersion.set(model.version, model);
   }
 
   /** Every version the object has served, newest first. */
@@ -184,8 +188,13 @@ export class SignalStore {
   }
 
   servedModel(version: string): ServedModel | undefined {
+    const cached = this.servedByVersion.get(version);
+    if (cached !== undefined) return cached;
     const row = this.sql.exec<{ model: string }>("SELECT model FROM served_models WHERE version = ?", version).toArray()[0];
-    return row === undefined ? undefined : (JSON.parse(row.model) as ServedModel);
+    if (row === undefined) return undefined;
+    const model = JSON.parse(row.model) as ServedModel;
+    this.servedByVersion.set(version, model);
+    return model;
   }
 
   /** Deletes feature rows and signals of bars before `beforeMs`. */

@@ -85,12 +85,17 @@ export {
 } from "./promotion.js";
 export {
   assessLivePerformance,
+  decideOutcome,
   DEFAULT_DEGRADATION_POLICY,
   type DegradationPolicy,
   DegradationPolicySchema,
+  type IndexedBar,
   type LiveAction,
   type LivePerformance,
   type LiveWindow,
+  outcomeDueTsMs,
+  type PredictingModel,
+  type PredictionOutcome,
   type ProbabilityReading,
   readProbabilities,
   type ScoredOutcome,

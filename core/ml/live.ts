@@ -3,6 +3,8 @@
  * its label horizon passed, and whether a model's live scores have drifted away from its held-out ones.
  */
 import { z } from "zod";
+import { TIMEFRAME_MS, type Timeframe } from "../market/timeframe.js";
+import { labelForward, type LabelDefinition } from "./labels.js";
 import { LOG_LOSS_EPSILON } from "./metrics.js";
 
 /** A direction to act on, read from the most probable class. */
@@ -73,6 +75,63 @@ export function scoreOutcome(probabilities: ArrayLike<number>, trueClass: number
   let best = 0;
   for (let k = 1; k < probabilities.length; k += 1) if (probabilities[k]! > probabilities[best]!) best = k;
   return { logLoss: -Math.log(clip(probabilities[trueClass]!)), correct: best === trueClass };
+}
+
+/** What scoring a prediction needs to know of the model that made it. */
+export interface PredictingModel {
+  readonly label: LabelDefinition;
+  readonly classLabels: readonly string[];
+  readonly timeframe: Timeframe;
+}
+
+/** A bar as outcome scoring reads it: its index counts the instrument's bars of the model's timeframe. */
+export interface IndexedBar {
+  readonly tsMs: number;
+  readonly barIndex: number;
+  readonly close: number;
+  readonly spreadAvgPoints: number;
+}
+
+/** How a prediction turned out: a class and its scores, or why the bar has no label. */
+export interface PredictionOutcome {
+  readonly label: string | null;
+  readonly exclusion: string | null;
+  readonly logLoss: number | null;
+  readonly correct: boolean | null;
+}
+
+/**
+ * Open time of the bar that decides a prediction made at bar `tsMs`: `horizonBars` bar lengths later. The outcome is
+ * decided by the first closed bar at or after it.
+ */
+export function outcomeDueTsMs(tsMs: number, model: Pick<PredictingModel, "label" | "timeframe">): number {
+  return tsMs + model.label.horizonBars * TIMEFRAME_MS[model.timeframe];
+}
+
+/**
+ * The outcome of a prediction made at `signalBar`, decided by `decidingBar` (the first closed bar at or after the due
+ * time), scored as the trainer scores held-out rows. The trainer labels bar t from bar t + h (counted in bars) and
+ * excludes it when that bar is more than h bar lengths later; live, the deciding bar must therefore open exactly at
+ * the due time AND be h bars on — otherwise bars were missing in between (a gap).
+ * @example
+ * decideOutcome(signalBar, { up: 0.6, down: 0.4 }, decidingBar, model, 0.01); // { label: "up", logLoss: 0.51…, … }
+ */
+export function decideOutcome(
+  signalBar: IndexedBar,
+  probabilities: Readonly<Record<string, number>>,
+  decidingBar: IndexedBar,
+  model: PredictingModel,
+  pointSize: number,
+): PredictionOutcome {
+  const excluded = (exclusion: string): PredictionOutcome => ({ label: null, exclusion, logLoss: null, correct: null });
+  const isForwardBar =
+    decidingBar.tsMs === outcomeDueTsMs(signalBar.tsMs, model) &&
+    decidingBar.barIndex === signalBar.barIndex + model.label.horizonBars;
+  if (!isForwardBar) return excluded("GAP");
+  const label = labelForward(signalBar, decidingBar, model.label, { pointSize, timeframe: model.timeframe });
+  if (label.label === undefined) return excluded(label.exclusion ?? "GAP");
+  const score = scoreOutcome(model.classLabels.map((name) => probabilities[name] ?? 0), label.label);
+  return { label: model.classLabels[label.label] ?? null, exclusion: null, logLoss: score.logLoss, correct: score.correct };
 }
 
 /** When a model counts as degraded. */

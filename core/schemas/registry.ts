@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { TimeframeSchema } from "../market/timeframe.js";
 import { LabelDefinitionSchema } from "../ml/labels.js";
-import { FeatureSpecRefSchema, ModelKindSchema, ModelManifestSchema, ModelVersionSchema, Sha256HexSchema } from "../ml/manifest.js";
+import { FeatureSpecRefSchema, type HeldOutMetrics, ModelKindSchema, ModelManifestSchema, ModelVersionSchema, Sha256HexSchema } from "../ml/manifest.js";
 import { PROMOTION_CODES, REFUSAL_CODES } from "../ml/promotion.js";
 import { SymbolSchema } from "./common.js";
 import { ServingStateSchema } from "./serving.js";
@@ -37,6 +37,19 @@ export const HeldOutSummarySchema = z
   })
   .describe("Held-out scores from the manifest");
 export type HeldOutSummary = z.infer<typeof HeldOutSummarySchema>;
+
+/** The catalogue's summary of a manifest's held-out scores. */
+export function heldOutSummaryOf(heldOut: HeldOutMetrics): HeldOutSummary {
+  return {
+    rows: heldOut.rows,
+    logLoss: heldOut.logLoss,
+    priorLogLoss: heldOut.prior.logLoss,
+    championVersion: heldOut.champion?.version ?? null,
+    championLogLoss: heldOut.champion?.logLoss ?? null,
+    accuracy: heldOut.accuracy,
+    auc: heldOut.auc,
+  };
+}
 
 /** A registered model as the catalogue lists it (the full manifest is `GET /api/v1/models/{id}`). */
 export const ModelRecordSchema = z.object({

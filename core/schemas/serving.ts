@@ -119,6 +119,17 @@ export const SignalsRpcArgsSchema = z.strictObject({
 });
 export type SignalsRpcArgs = z.input<typeof SignalsRpcArgsSchema>;
 
+/** Largest page of feature rows `InstrumentDO.featureRows` returns. */
+export const MAX_FEATURE_ROWS_PER_QUERY = 5_000;
+
+/** `InstrumentDO.featureRows` arguments: stored feature vectors of closed bars with open times in [fromMs, toMs]. */
+export const FeatureRowsRpcArgsSchema = z.strictObject({
+  symbol: SymbolSchema,
+  fromMs: z.number().int(),
+  toMs: z.number().int(),
+  limit: z.number().int().min(1).max(MAX_FEATURE_ROWS_PER_QUERY).default(MAX_FEATURE_ROWS_PER_QUERY),
+});
+
 /** Rolling live scores of one model version beside its held-out ones (core/ml/live.ts). */
 export const ModelLivePerformanceSchema = z.object({
   version: ModelVersionSchema,

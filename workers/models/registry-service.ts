@@ -8,7 +8,7 @@
 import { ConflictError, NotFoundError, PromotionRefusedError } from "../../core/errors/app-error.js";
 import type { Timeframe } from "../../core/market/timeframe.js";
 import { decidePromotion, type PromotionDecision } from "../../core/ml/promotion.js";
-import type { DeployRequest, ModelRecord, ModelUploadForm, RollbackRequest } from "../../core/schemas/registry.js";
+import { type DeployRequest, heldOutSummaryOf, type ModelRecord, type ModelUploadForm, type RollbackRequest } from "../../core/schemas/registry.js";
 import type { AssignModelsArgs, ServingState } from "../../core/schemas/serving.js";
 import type { ModelManifest } from "../../core/ml/manifest.js";
 import type { Db } from "../db/client.js";
@@ -75,7 +75,6 @@ export async function registerModel(ctx: RegistryContext, form: ModelUploadForm)
   await checkOnnxModel(onnx, manifest);
   const onnxSha256 = await sha256Hex(onnx);
   const keys = await storeModelFiles(ctx.env.MODELS, symbol, version, { onnx, onnxSha256, manifestJson: JSON.stringify(manifest, null, 2) });
-  const { heldOut } = manifest.metrics;
   try {
     const row = await insertModel(ctx.db, {
       symbol,
@@ -87,15 +86,7 @@ export async function registerModel(ctx: RegistryContext, form: ModelUploadForm)
       inputWidth: manifest.inputWidth,
       label: manifest.label,
       classLabels: manifest.classLabels,
-      heldOut: {
-        rows: heldOut.rows,
-        logLoss: heldOut.logLoss,
-        priorLogLoss: heldOut.prior.logLoss,
-        championVersion: heldOut.champion?.version ?? null,
-        championLogLoss: heldOut.champion?.logLoss ?? null,
-        accuracy: heldOut.accuracy,
-        auc: heldOut.auc,
-      },
+      heldOut: heldOutSummaryOf(manifest.metrics.heldOut),
       parentVersion: manifest.parentVersion,
       onnxSha256,
       onnxBytes: onnx.byteLength,

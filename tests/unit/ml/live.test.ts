@@ -1,6 +1,6 @@
 /** Live model monitoring: reading probabilities, scoring outcomes like the trainer's metrics, the degradation flag. */
 import { describe, expect, it } from "vitest";
-import { assessLivePerformance, binaryLogLoss, DEFAULT_DEGRADATION_POLICY, labelBars, labelForward, readProbabilities, scoreOutcome } from "../../../core/ml/index.js";
+import { assessLivePerformance, binaryLogLoss, decideOutcome, DEFAULT_DEGRADATION_POLICY, labelBars, labelForward, readProbabilities, scoreOutcome } from "../../../core/ml/index.js";
 
 const HELD_OUT = { logLoss: 0.69, accuracy: 0.52, priorLogLoss: 0.6932 };
 
@@ -77,5 +77,21 @@ describe("assessLivePerformance", () => {
     const beyond = assessLivePerformance({ outcomes: n, logLossSum: n * (0.69 + 0.021), correct: 200 }, HELD_OUT);
     expect(beyond.degraded).toBe(true);
     expect(beyond.reason).toMatch(/^degraded: live log-loss 0\.71100/);
+  });
+});
+
+describe("decideOutcome", () => {
+  const model = { label: { kind: "direction", horizonBars: 3, classes: "binary", noTradeBandSpreads: 0 }, classLabels: ["down", "up"], timeframe: "M1" } as const;
+  const signalBar = { tsMs: 0, barIndex: 10, close: 100, spreadAvgPoints: 20 };
+  const p = { down: 0.3, up: 0.7 };
+
+  it("scores the bar h bars and h bar lengths on with the trainer's label and terms", () => {
+    const forward = { tsMs: 180_000, barIndex: 13, close: 100.5, spreadAvgPoints: 20 };
+    expect(decideOutcome(signalBar, p, forward, model, 0.01)).toEqual({ label: "up", exclusion: null, logLoss: scoreOutcome([0.3, 0.7], 1).logLoss, correct: true });
+  });
+
+  it("excludes as a gap a deciding bar at the due time that is not h bars on, or one after the due time", () => {
+    expect(decideOutcome(signalBar, p, { tsMs: 180_000, barIndex: 12, close: 101, spreadAvgPoints: 20 }, model, 0.01).exclusion).toBe("GAP");
+    expect(decideOutcome(signalBar, p, { tsMs: 240_000, barIndex: 13, close: 101, spreadAvgPoints: 20 }, model, 0.01).exclusion).toBe("GAP");
   });
 });

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ModelManifest } from "../../../core/ml/index.js";
-import type { ModelRecord, ModelStatus } from "../../../core/schemas/registry.js";
+import { heldOutSummaryOf, type ModelRecord, type ModelStatus } from "../../../core/schemas/registry.js";
 
 /** One request the stub received. */
 export interface RecordedRequest {
@@ -100,7 +100,6 @@ export function errorEnvelope(code: string, message: string, details?: unknown):
  * const record = recordOf(manifest, 7, "champion");
  */
 export function recordOf(manifest: ModelManifest, id: number, status: ModelStatus): ModelRecord {
-  const { heldOut } = manifest.metrics;
   return {
     id,
     symbol: manifest.symbol,
@@ -112,15 +111,7 @@ export function recordOf(manifest: ModelManifest, id: number, status: ModelStatu
     inputWidth: manifest.inputWidth,
     label: manifest.label,
     classLabels: manifest.classLabels,
-    heldOut: {
-      rows: heldOut.rows,
-      logLoss: heldOut.logLoss,
-      priorLogLoss: heldOut.prior.logLoss,
-      championVersion: heldOut.champion?.version ?? null,
-      championLogLoss: heldOut.champion?.logLoss ?? null,
-      accuracy: heldOut.accuracy,
-      auc: heldOut.auc,
-    },
+    heldOut: heldOutSummaryOf(manifest.metrics.heldOut),
     parentVersion: manifest.parentVersion,
     onnxSha256: "0".repeat(64),
     onnxBytes: 1_000,
