@@ -4,6 +4,7 @@
  */
 import { UnavailableError, UnprocessableError } from "../../core/errors/app-error.js";
 import type { ServedModel, ServingRole } from "../../core/schemas/serving.js";
+import { sha256Hex } from "../../workers/models/platform-target.js";
 import { loadModel, type ModelSession } from "./model-session.js";
 
 /** A model of the assignment with its live session. */
@@ -21,11 +22,6 @@ export interface SlotAssignment {
   readonly shadow: ServedModel | null;
 }
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /** Reads a model's .onnx from R2, checks its hash, and opens a session whose input width is the model's. */
 async function openModel(bucket: R2Bucket, model: ServedModel, featureWidth: number): Promise<ModelSession> {
   if (model.inputWidth !== featureWidth) {
@@ -33,12 +29,12 @@ async function openModel(bucket: R2Bucket, model: ServedModel, featureWidth: num
   }
   const object = await bucket.get(model.onnxKey);
   if (object === null) throw new UnavailableError(`model ${model.version}: ${model.onnxKey} is not in the model bucket`);
-  const bytes = await object.arrayBuffer();
+  const bytes = new Uint8Array(await object.arrayBuffer());
   const sha256 = await sha256Hex(bytes);
   if (sha256 !== model.onnxSha256) {
     throw new UnprocessableError(`model ${model.version}: ${model.onnxKey} has sha256 ${sha256}, the registry says ${model.onnxSha256}`);
   }
-  const session = await loadModel(new Uint8Array(bytes));
+  const session = await loadModel(bytes);
   if (session.width !== null && session.width !== featureWidth) {
     await session.release();
     throw new UnprocessableError(`model ${model.version}'s graph takes ${session.width} features, the instrument builds ${featureWidth}`);
