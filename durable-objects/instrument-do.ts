@@ -5,7 +5,8 @@
  * hibernating WebSocket subscribers. Native RPC only (fetch is used for the WebSocket upgrade alone).
  */
 import { DurableObject } from "cloudflare:workers";
-import { ConflictError } from "../core/errors/app-error.js";
+import { ConflictError, UnavailableError, UnprocessableError } from "../core/errors/app-error.js";
+import { DEFAULT_ACCOUNT_ID } from "../core/schemas/account.js";
 import type { Instrument } from "../core/instruments/instrument.js";
 import type { Bar } from "../core/market/bar.js";
 import { feedConfigFor } from "../core/market/feed-config.js";
@@ -40,6 +41,10 @@ import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
 import type { LatencySummary } from "../core/stats/latency-window.js";
 import { InstrumentStore, type IngestCounters } from "./instrument-store.js";
+import { armAlarm, d1OutboxSink, Outbox, type OutboxSink } from "./outbox.js";
+import { type DeskPositions, TradingDesk } from "./trading-desk.js";
+import { ManualOrderArgsSchema, type ManualOrderArgs, PositionIdSchema } from "../core/schemas/trading-orders.js";
+import type { OrderRequest, RiskDecision } from "../core/schemas/trading.js";
 import { FEATURE_TIMEFRAME, type FeatureState, type FeatureStep, type ModelLivePerformance, SignalPipeline } from "./signal-pipeline.js";
 
 /** Raw ticks are pruned when the stream has moved this far (tick time) since the last prune. */
@@ -79,6 +84,12 @@ export class InstrumentDO extends DurableObject<Env> {
   private serving: ServingState | null;
   /** The tail of the queue of slot assignments: one loads at a time, in the order they came. */
   private assigning: Promise<unknown> = Promise.resolve();
+  private readonly outbox: Outbox;
+  /** Present when the platform's TRADING configuration names this instrument. */
+  private desk: TradingDesk | null = null;
+  /** Tests replace the D1 side of the outbox to simulate failures. */
+  outboxSink: OutboxSink;
+  private outboxRetryAtMs: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +101,8 @@ export class InstrumentDO extends DurableObject<Env> {
     this.log = createLogger(this.platform.config.logLevel, { component: "InstrumentDO", symbol: this.symbol });
     const pointSize = () => requireInstrument(this.platform, this.symbol ?? "").pointSize;
     this.pipeline = new SignalPipeline(ctx.storage.sql, this.store, env.MODELS, () => this.symbol, pointSize, this.log);
+    this.outbox = new Outbox(ctx.storage.sql);
+    this.outboxSink = d1OutboxSink(env.DB);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -128,6 +141,7 @@ export class InstrumentDO extends DurableObject<Env> {
     for (const held of result.resolved) this.log.info("held tick resolved", { ...held });
     this.publish(batch.closedBars, batch.applied.length > 0);
     await this.signalClosedBars(featured);
+    await this.trade();
     await this.scheduleClockClose(feed);
     return result;
   }
@@ -243,11 +257,56 @@ export class InstrumentDO extends DurableObject<Env> {
     }
   }
 
-  /** Clock-driven bar close for live feeds: bars whose period is over do not wait for the next tick. */
+  /** Emergency stop (from the AccountDO): pending orders dropped, every position closed on the next tick. */
+  async halt(symbol: string): Promise<void> {
+    this.feedFor(SymbolSchema.parse(symbol));
+    const desk = this.desk;
+    if (desk !== null) await this.ctx.blockConcurrencyWhile(() => desk.halt());
+    await this.scheduleOutbox();
+  }
+
+  /** A manual order through the account's risk checks; an approved order fills on the next tick. */
+  async placeOrder(args: ManualOrderArgs): Promise<{ request: OrderRequest; decision: RiskDecision }> {
+    const order = ManualOrderArgsSchema.parse(args);
+    const desk = this.requireDesk(order.symbol);
+    desk.checkOrder(order);
+    const placed = await this.ctx.blockConcurrencyWhile(() => desk.placeOrder(order));
+    await this.scheduleOutbox();
+    const { request, decision } = placed;
+    if (decision === null) throw new UnavailableError("the account could not be reached; the order was not placed");
+    return { request, decision };
+  }
+
+  /** Closes a position on the next tick; false when no such position is open. */
+  async closePosition(symbol: string, positionId: string): Promise<boolean> {
+    const desk = this.requireDesk(SymbolSchema.parse(symbol));
+    const id = PositionIdSchema.parse(positionId);
+    return this.ctx.blockConcurrencyWhile(async () => desk.requestClose(id));
+  }
+
+  /** Open positions (with unrealised P&L at the latest quote) and pending orders; null when the instrument does not trade. */
+  async positions(symbol: string): Promise<DeskPositions | null> {
+    this.feedFor(SymbolSchema.parse(symbol));
+    return this.desk?.positions() ?? null;
+  }
+
+  /** Outbox records and account events not delivered yet (operations and tests). */
+  async deliveryBacklog(): Promise<{ outbox: number; accountEvents: number }> {
+    return { outbox: this.outbox.pending(), accountEvents: this.desk?.undeliveredAccountEvents() ?? 0 };
+  }
+
+  /** Outbox delivery to D1 (with retries) and the clock-driven bar close of live feeds. */
   override async alarm(): Promise<void> {
+    if (this.outbox.pending() > 0) {
+      const delivered = await this.outbox.flush(this.outboxSink);
+      this.outboxRetryAtMs = delivered.error === null ? null : Date.now() + this.outbox.retryDelayMs();
+      if (delivered.error !== null) this.log.warn("outbox delivery failed; retrying", { remaining: delivered.remaining, error: delivered.error });
+    }
+    if (this.outboxRetryAtMs !== null) await armAlarm(this.ctx.storage, this.outboxRetryAtMs);
     if (this.symbol === null) return;
     const feed = this.feedFor(this.symbol);
-    const closed = feed.closeDue(Date.now(), this.platform.config.clockCloseGraceMs);
+    // Only a live feed closes bars on the clock (the alarm may have been armed for the outbox alone).
+    const closed = isLive(feed, 2 * TIMEFRAME_MS.M1 + this.platform.config.clockCloseGraceMs) ? feed.closeDue(Date.now(), this.platform.config.clockCloseGraceMs) : [];
     if (closed.length > 0) {
       let featured: FeatureStep | null = null;
       this.ctx.storage.transactionSync(() => {
@@ -257,6 +316,7 @@ export class InstrumentDO extends DurableObject<Env> {
       });
       this.publish(closed, false);
       await this.signalClosedBars(featured);
+      await this.trade();
     }
     await this.scheduleClockClose(feed);
   }
@@ -272,7 +332,33 @@ export class InstrumentDO extends DurableObject<Env> {
       this.symbol = symbol;
     }
     this.feed = new InstrumentFeed(config, this.store.readFeedState());
+    const trading = this.platform.trading.get(symbol);
+    if (trading !== undefined) {
+      const account = this.env.ACCOUNT_DO.get(this.env.ACCOUNT_DO.idFromName(DEFAULT_ACCOUNT_ID));
+      this.desk = new TradingDesk(this.ctx.storage, this.store, this.outbox, account, DEFAULT_ACCOUNT_ID, requireInstrument(this.platform, symbol), trading, this.log);
+    }
     return this.feed;
+  }
+
+  private requireDesk(symbol: string): TradingDesk {
+    this.feedFor(symbol);
+    if (this.desk === null) throw new UnprocessableError(`${symbol} does not trade: the TRADING configuration has no entry for it`);
+    return this.desk;
+  }
+
+  /** Runs the trading desk over what the feed committed (one run at a time: the account is asked mid-run). */
+  private async trade(): Promise<void> {
+    const desk = this.desk;
+    const symbol = this.symbol;
+    if (desk === null || symbol === null) return;
+    await this.ctx.blockConcurrencyWhile(() =>
+      desk.run((fromMs, toMs) => this.pipeline.store.signals(symbol, FEATURE_TIMEFRAME, { role: "champion", fromMs, toMs, limit: 100_000 })),
+    );
+    await this.scheduleOutbox();
+  }
+
+  private async scheduleOutbox(): Promise<void> {
+    if (this.outbox.pending() > 0) await armAlarm(this.ctx.storage, this.outboxRetryAtMs ?? Date.now());
   }
 
   private feedConfig(symbol: string) {
@@ -353,13 +439,21 @@ export class InstrumentDO extends DurableObject<Env> {
 
   /** Arms the alarm for the first forming bar's end (+ grace) while the feed is live (its newest tick is recent). */
   private async scheduleClockClose(feed: InstrumentFeed): Promise<void> {
-    const last = feed.lastTick();
     const closeMs = feed.nextCloseMs();
-    if (!last || closeMs === null || last.tsMs < Date.now() - TIMEFRAME_MS.M1) return;
+    if (closeMs === null || !isLive(feed, TIMEFRAME_MS.M1)) return;
     const dueMs = closeMs + this.platform.config.clockCloseGraceMs;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > dueMs) await this.ctx.storage.setAlarm(dueMs);
   }
+}
+
+/**
+ * A feed is live while its newest tick is recent: only then do bars close on the clock. The alarm is armed while the
+ * newest tick is under a minute old and fires after the bar's end plus the grace, so it allows for that much more.
+ */
+function isLive(feed: InstrumentFeed, maxAgeMs: number): boolean {
+  const last = feed.lastTick();
+  return last !== null && last.tsMs >= Date.now() - maxAgeMs;
 }
 
 /** Counters after adding one batch's outcomes (held ticks count once they are decided). */

@@ -84,6 +84,14 @@ export class InstrumentStore {
     if (i < ticks.length) this.sql.exec(tickInsert(ticks.length - i), ...tickValues(ticks, i, ticks.length));
   }
 
+  /** Stored ticks inserted after `rowid`, in the order they were applied (rowids grow with each insert). */
+  ticksAfterRowid(rowid: number): { rowid: number; tsMs: number; bid: number; ask: number }[] {
+    return this.sql
+      .exec<{ rowid: number; ts_ms: number; bid: number; ask: number }>("SELECT rowid, ts_ms, bid, ask FROM ticks WHERE rowid > ? ORDER BY rowid", rowid)
+      .toArray()
+      .map((row) => ({ rowid: row.rowid, tsMs: row.ts_ms, bid: row.bid, ask: row.ask }));
+  }
+
   /** Deletes ticks older than `beforeMs`; returns how many went. */
   pruneTicks(beforeMs: number): number {
     return this.sql.exec("DELETE FROM ticks WHERE ts_ms < ?", beforeMs).rowsWritten;

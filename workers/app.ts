@@ -9,9 +9,13 @@ import { dataRoutes } from "./api/data.js";
 import { healthRoutes } from "./api/health.js";
 import { marketRoutes } from "./api/market.js";
 import { isModelUpload, modelRoutes } from "./api/models.js";
+import { portfolioRoutes } from "./api/portfolio.js";
+import { riskAlertRoutes } from "./api/risk-alerts.js";
+import { riskRoutes } from "./api/risk.js";
 import { signalRoutes } from "./api/signals.js";
 import { streamRoutes } from "./api/stream.js";
 import { systemRoutes } from "./api/system.js";
+import { tradeRoutes } from "./api/trades.js";
 import { userRoutes } from "./api/users.js";
 import { DECLARED_ACCESS, PUBLIC } from "./http/access.js";
 import type { AppEnv } from "./http/app-env.js";
@@ -41,7 +45,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", (c, next) => (isModelUpload(c.req.method, c.req.path) ? next() : globalBodyLimit(c, next)));
   app.use("*", auditTrail());
 
-  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes, tradeRoutes, riskAlertRoutes, portfolioRoutes, riskRoutes]) {
     app.route("/", routes);
   }
 

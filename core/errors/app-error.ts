@@ -3,6 +3,7 @@
  * envelope `{ ok: false, error: { code, message, details? } }`.
  */
 import type { PromotionDecision } from "../ml/promotion.js";
+import type { RiskDecision } from "../schemas/trading.js";
 
 /** Machine-readable error codes of the envelope. */
 export type AppErrorCode =
@@ -13,6 +14,7 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "PROMOTION_REFUSED"
+  | "RISK_DENIED"
   | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMITED"
   | "UNSUPPORTED_MEDIA_TYPE"
@@ -90,6 +92,21 @@ export class ConflictError extends AppError {
 export class PromotionRefusedError extends AppError {
   constructor(readonly decision: PromotionDecision, message = `promotion refused: ${decision.code}`, options: Omit<AppErrorOptions, "details"> = {}) {
     super("PROMOTION_REFUSED", 409, message, { ...options, details: { decision } });
+  }
+}
+
+/** A risk decision that refused an order: the closed denial code, why, and the values that decided. */
+export type RiskDenial = Extract<RiskDecision, { approved: false }>;
+
+/**
+ * The account's risk checks denied the order (422): change the order (size, stop), wait (cooldown, a new UTC day),
+ * or have an admin change the limits or reset the account. `details.decision` is the whole decision: its closed
+ * `code` (e.g. MAX_DAILY_LOSS), `message` and `context` values. A denial is a value inside the risk engine; it becomes
+ * this error only at the HTTP boundary, where the caller asked for an order and did not get one.
+ */
+export class RiskDeniedError extends AppError {
+  constructor(readonly decision: RiskDenial, message = `order denied: ${decision.code}: ${decision.message}`, options: Omit<AppErrorOptions, "details"> = {}) {
+    super("RISK_DENIED", 422, message, { ...options, details: { decision } });
   }
 }
 

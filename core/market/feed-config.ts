@@ -9,10 +9,11 @@ export const SPIKE_WARMUP_TICKS = 32;
 
 export function feedConfigFor(
   instrument: Instrument,
-  config: Pick<PlatformConfig, "outOfOrderToleranceMs" | "futureToleranceMs">,
+  config: Pick<PlatformConfig, "outOfOrderToleranceMs" | "futureToleranceMs" | "barCloseGraceMs">,
 ): InstrumentFeedConfig {
   return {
     pointSize: instrument.pointSize,
+    barCloseGraceMs: config.barCloseGraceMs,
     quality: {
       outOfOrderToleranceMs: config.outOfOrderToleranceMs,
       futureToleranceMs: config.futureToleranceMs,

@@ -22,6 +22,11 @@ export interface InstrumentFeedConfig {
   readonly pointSize: number;
   readonly quality: TickQualityConfig;
   readonly timeframes?: readonly Timeframe[];
+  /**
+   * How far past its end a bar stays open for late ticks (ms); default: the out-of-order tolerance. The platform uses
+   * 0: a bar closes at the first tick of a later period, so strategies act on that tick.
+   */
+  readonly barCloseGraceMs?: number;
 }
 
 /** Everything the feed must remember between batches; plain JSON. */
@@ -86,7 +91,7 @@ export class InstrumentFeed {
 
   constructor(private readonly config: InstrumentFeedConfig, state?: InstrumentFeedState) {
     this.aggregator = new BarAggregator(
-      { pointSize: config.pointSize, timeframes: config.timeframes, graceMs: config.quality.outOfOrderToleranceMs },
+      { pointSize: config.pointSize, timeframes: config.timeframes, graceMs: config.barCloseGraceMs ?? config.quality.outOfOrderToleranceMs },
       state?.bars,
     );
     this.spikeDetector = new SpikeDetector(config.quality, state?.spike);

@@ -13,3 +13,6 @@ export const AccountStateSchema = z.object({
   reason: z.string().describe("Why the account is in this state"),
 });
 export type AccountState = z.infer<typeof AccountStateSchema>;
+
+/** The account every instrument trades for (one account per deployment for now). */
+export const DEFAULT_ACCOUNT_ID = "default";

@@ -13,6 +13,8 @@ export const PlatformConfigSchema = z.object({
     .describe("Raw ticks older than this (behind the newest tick) are pruned from an instrument's storage"),
   OUT_OF_ORDER_TOLERANCE_MS: intFromString(0, 60_000).default(2_000)
     .describe("How far behind the newest tick a tick may arrive and still be accepted; also the bar-close grace"),
+  BAR_CLOSE_GRACE_MS: intFromString(0, 60_000).default(0)
+    .describe("A bar closes this long after its end once a later tick arrives; 0: at the first tick of the next period, the tick strategies act on. Later ticks for a closed bar are refused"),
   CLOCK_CLOSE_GRACE_MS: intFromString(0, 60_000).default(5_000)
     .describe("A live feed's bar closes on the clock this long after its period ends; later ticks for it are refused"),
   FUTURE_TOLERANCE_MS: intFromString(0, 3_600_000).default(10_000)
@@ -22,6 +24,10 @@ export const PlatformConfigSchema = z.object({
   MAX_TICKS_PER_REQUEST: intFromString(1, MAX_TICKS_PER_BATCH).default(MAX_TICKS_PER_BATCH).describe("Largest ingest batch; more is refused with 413"),
   INSTRUMENTS: z.string().optional()
     .describe("JSON array of instrument specifications replacing the shipped catalogue"),
+  TRADING: z.string().default("[]")
+    .describe("JSON array of per-instrument trading configurations (strategy, filters, exits, fills); empty: no automated trading"),
+  ACCOUNT_INITIAL_BALANCE_USD: z.coerce.number().positive().max(1e12).default(100_000)
+    .describe("Starting balance of a new paper account, USD"),
   JWT_ISSUER: z.string().min(1).default("aurum-edge").describe("`iss` of access tokens"),
   JWT_AUDIENCE: z.string().min(1).default("aurum-edge-api").describe("`aud` of access tokens"),
   ACCESS_TOKEN_TTL_S: intFromString(60, 86_400).default(900).describe("Access-token lifetime, seconds"),
@@ -49,10 +55,14 @@ export interface PlatformConfig {
   readonly outOfOrderToleranceMs: number;
   readonly futureToleranceMs: number;
   readonly clockCloseGraceMs: number;
+  readonly barCloseGraceMs: number;
   readonly streamTickThrottleMs: number;
   readonly maxTicksPerRequest: number;
   /** Raw JSON of the instrument catalogue override, parsed by the catalogue. */
   readonly instrumentsJson: string | undefined;
+  /** Raw JSON of the per-instrument trading configurations, parsed with the catalogue. */
+  readonly tradingJson: string;
+  readonly initialBalanceUsd: number;
   readonly auth: AuthConfig;
 }
 
@@ -86,9 +96,12 @@ export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConf
     outOfOrderToleranceMs: v.OUT_OF_ORDER_TOLERANCE_MS,
     futureToleranceMs: v.FUTURE_TOLERANCE_MS,
     clockCloseGraceMs: v.CLOCK_CLOSE_GRACE_MS,
+    barCloseGraceMs: v.BAR_CLOSE_GRACE_MS,
     streamTickThrottleMs: v.STREAM_TICK_THROTTLE_MS,
     maxTicksPerRequest: v.MAX_TICKS_PER_REQUEST,
     instrumentsJson: v.INSTRUMENTS,
+    tradingJson: v.TRADING,
+    initialBalanceUsd: v.ACCOUNT_INITIAL_BALANCE_USD,
     auth: Object.freeze({
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,

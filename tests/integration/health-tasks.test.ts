@@ -24,7 +24,7 @@ describe("health checks", () => {
     expect(Object.keys(byName).sort()).toEqual(["account", "d1", "feed.BTCUSD", "feed.EURUSD", "feed.XAGUSD", "feed.XAUUSD", "r2.backups", "r2.models"]);
     expect(byName["d1"]?.status).toBe("ok");
     expect(byName["r2.models"]?.status).toBe("ok");
-    expect(byName["account"]).toMatchObject({ status: "ok", detail: "trading ACTIVE: account created" });
+    expect(byName["account"]).toMatchObject({ status: "ok", detail: "trading ACTIVE: account opened" });
     expect(byName["feed.XAUUSD"]).toMatchObject({ status: "ok", detail: "fresh, last tick 51 s ago" });
     expect(byName["feed.EURUSD"]).toMatchObject({ status: "degraded", detail: "no-data, no ticks yet" });
     expect(report.status).toBe("degraded");

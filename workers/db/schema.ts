@@ -1,10 +1,11 @@
 /** D1 tables (drizzle). Migrations are generated from this file with `npm run db:generate`. */
 import { sql } from "drizzle-orm";
-import { integer, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { integer, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { LabelDefinition } from "../../core/ml/labels.js";
 import type { FeatureSpecRef } from "../../core/ml/manifest.js";
 import type { PromotionDecision } from "../../core/ml/promotion.js";
 import type { HeldOutSummary } from "../../core/schemas/registry.js";
+import { EXIT_REASONS, REGIMES, RISK_EVENT_KINDS } from "../../core/schemas/trading.js";
 
 /** One run of the platform health check and its per-check results. */
 export const healthChecks = sqliteTable(
@@ -170,5 +171,113 @@ export const modelDeployments = sqliteTable(
   (table) => [
     uniqueIndex("model_deployments_slot_sequence").on(table.symbol, table.timeframe, table.sequence),
     index("model_deployments_by_symbol").on(table.symbol, table.id),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Trading records: written only by insertOutboxRecords (workers/db/trading-records.ts) from the Durable Objects'
+// outboxes. Ids come from the records themselves and D1 keeps the first copy of an id, so redelivery never duplicates.
+
+/** Closed trades with their post-mortem (core/schemas/trading.ts TradeSchema), one row per closed position. */
+export const trades = sqliteTable(
+  "trades",
+  {
+    /** The position's id. */
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    lots: real("lots").notNull(),
+    units: real("units").notNull(),
+    entryTsMs: integer("entry_ts_ms").notNull(),
+    entryPrice: real("entry_price").notNull(),
+    exitTsMs: integer("exit_ts_ms").notNull(),
+    exitPrice: real("exit_price").notNull(),
+    exitReason: text("exit_reason", { enum: EXIT_REASONS }).notNull(),
+    stopPrice: real("stop_price"),
+    initialStopPrice: real("initial_stop_price"),
+    targetPrice: real("target_price"),
+    grossPnlUsd: real("gross_pnl_usd").notNull(),
+    commissionUsd: real("commission_usd").notNull(),
+    slippageUsd: real("slippage_usd").notNull(),
+    netPnlUsd: real("net_pnl_usd").notNull(),
+    maeUsd: real("mae_usd").notNull(),
+    mfeUsd: real("mfe_usd").notNull(),
+    rMultiple: real("r_multiple"),
+    holdingMs: integer("holding_ms").notNull(),
+    strategy: text("strategy", { enum: ["ema-cross", "model", "manual"] }).notNull(),
+    signalTsMs: integer("signal_ts_ms"),
+    modelVersion: text("model_version"),
+    confidence: real("confidence"),
+    regime: text("regime", { enum: REGIMES }).notNull(),
+  },
+  (table) => [
+    // Newest-first keyset paging walks these backwards: (exit time, id) is the cursor.
+    index("trades_by_exit").on(table.exitTsMs, table.id),
+    index("trades_by_symbol_exit").on(table.symbol, table.exitTsMs, table.id),
+  ],
+);
+
+/** Fills (FillSchema): each position's open and close. */
+export const fills = sqliteTable(
+  "fills",
+  {
+    /** positionId + ':open' or ':close'. */
+    id: text("id").primaryKey(),
+    positionId: text("position_id").notNull(),
+    accountId: text("account_id").notNull(),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    kind: text("kind", { enum: ["open", "close"] }).notNull(),
+    lots: real("lots").notNull(),
+    tsMs: integer("ts_ms").notNull(),
+    quotePrice: real("quote_price").notNull(),
+    price: real("price").notNull(),
+    slippageUsd: real("slippage_usd").notNull(),
+    commissionUsd: real("commission_usd").notNull(),
+    reason: text("reason", { enum: ["entry", ...EXIT_REASONS] }).notNull(),
+  },
+  (table) => [index("fills_by_position").on(table.positionId)],
+);
+
+/** Model signals as the InstrumentDO recorded them (SignalRecordSchema), with the regime of their bar. */
+export const signals = sqliteTable(
+  "signals",
+  {
+    /** symbol:timeframe:ts:role:modelVersion. */
+    id: text("id").primaryKey(),
+    symbol: text("symbol").notNull(),
+    timeframe: text("timeframe").notNull(),
+    tsMs: integer("ts_ms").notNull(),
+    role: text("role", { enum: ["champion", "shadow"] }).notNull(),
+    modelVersion: text("model_version").notNull(),
+    action: text("action", { enum: ["buy", "sell", "hold"] }).notNull(),
+    confidence: real("confidence").notNull(),
+    /** JSON object of class name → probability. */
+    probabilities: text("probabilities", { mode: "json" }).notNull().$type<Record<string, number>>(),
+    regime: text("regime", { enum: REGIMES }).notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (table) => [index("signals_by_symbol_time").on(table.symbol, table.tsMs)],
+);
+
+/** Risk events (RiskEventSchema): denials, state changes, breaches, limit edits, emergency stops, resets. */
+export const riskEvents = sqliteTable(
+  "risk_events",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    tsMs: integer("ts_ms").notNull(),
+    kind: text("kind", { enum: RISK_EVENT_KINDS }).notNull(),
+    severity: text("severity", { enum: ["info", "warning", "critical"] }).notNull(),
+    symbol: text("symbol"),
+    code: text("code"),
+    message: text("message").notNull(),
+    /** JSON object: the values behind the event. */
+    context: text("context", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("risk_events_by_time").on(table.tsMs, table.id),
+    index("risk_events_by_severity_time").on(table.severity, table.tsMs, table.id),
   ],
 );

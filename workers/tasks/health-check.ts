@@ -1,4 +1,5 @@
 /** The platform health check: D1, both R2 buckets, the account's trading state and every instrument's feed. */
+import { DEFAULT_ACCOUNT_ID } from "../../core/schemas/account.js";
 import { desc } from "drizzle-orm";
 import { feedFreshness } from "../../core/market/freshness.js";
 import { worstStatus, type CheckResult, type HealthStatus } from "../../core/schemas/health.js";
@@ -10,7 +11,7 @@ import { platformOf } from "../platform.js";
 /** A feed whose newest tick is older than this during trading hours is stale. */
 export const FEED_MAX_AGE_MS = 5 * 60_000;
 /** Name of the account checked (one account per deployment for now). */
-export const DEFAULT_ACCOUNT_ID = "default";
+export { DEFAULT_ACCOUNT_ID };
 
 export interface HealthReport {
   status: HealthStatus;
