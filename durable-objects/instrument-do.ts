@@ -100,8 +100,8 @@ export class InstrumentDO extends DurableObject<Env> {
     this.serving = this.store.readMeta<ServingState>(SERVING_KEY) ?? null;
     this.log = createLogger(this.platform.config.logLevel, { component: "InstrumentDO", symbol: this.symbol });
     const pointSize = () => requireInstrument(this.platform, this.symbol ?? "").pointSize;
-    this.pipeline = new SignalPipeline(ctx.storage.sql, this.store, env.MODELS, () => this.symbol, pointSize, this.log);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.pipeline = new SignalPipeline(ctx.storage.sql, this.store, env.MODELS, () => this.symbol, pointSize, this.log, this.outbox);
     this.outboxSink = d1OutboxSink(env.DB);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -392,6 +392,7 @@ export class InstrumentDO extends DurableObject<Env> {
         if (this.serving !== null) await this.pipeline.ensureLoaded(this.serving);
       }
       signals = await this.pipeline.predict(featured, this.ctx.storage, Date.now());
+      await this.scheduleOutbox();
     } catch (error: unknown) {
       // The batch is committed and acknowledged; failing it now would only make the sender retry stored ticks.
       this.log.error("signals of a committed batch were lost", { bars: featured.bars.length, error: String(error) });

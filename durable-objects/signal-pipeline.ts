@@ -16,11 +16,34 @@ import {
   readProbabilities,
 } from "../core/ml/live.js";
 import type { ServedModel, ServingRole, Signal } from "../core/schemas/serving.js";
+import { RegimeConfigSchema, type Regime, type SignalRecord } from "../core/schemas/trading.js";
+import { RegimeDetector, type RegimeDetectorState } from "../core/strategy/regime.js";
+import type { Outbox } from "./outbox.js";
 import { LatencyWindow, type LatencySummary } from "../core/stats/latency-window.js";
 import type { Logger } from "../workers/log.js";
 import { ModelSlots, type SlotAssignment } from "./onnx/model-slots.js";
 import type { InstrumentStore } from "./instrument-store.js";
 import { type NewSignal, type PendingSignal, type SignalOutcome, SignalStore } from "./signal-store.js";
+
+/** Regime labels of signals use the detector's default settings (the trading desk's may differ per instrument). */
+const SIGNAL_REGIME = RegimeConfigSchema.parse({});
+
+/** A stored signal as D1 records it. */
+function signalRecord(symbol: string, signal: NewSignal, regime: Regime): SignalRecord {
+  return {
+    id: `${symbol}:${FEATURE_TIMEFRAME}:${signal.tsMs}:${signal.role}:${signal.modelVersion}`,
+    symbol,
+    timeframe: FEATURE_TIMEFRAME,
+    tsMs: signal.tsMs,
+    role: signal.role,
+    modelVersion: signal.modelVersion,
+    action: signal.action,
+    confidence: signal.confidence,
+    probabilities: signal.probabilities,
+    regime,
+    createdAtMs: signal.createdAtMs,
+  };
+}
 
 /** The timeframe features are built on (the spec's). */
 export const FEATURE_TIMEFRAME: Timeframe = XAU_M1_CORE_SPEC.parameters.timeframe;
@@ -29,6 +52,8 @@ const FEATURE_STATE_KEY = "features";
 /** The feature builder's state and the M1 bar count, stored in the instrument's meta table. */
 export interface FeatureState {
   readonly builder: FeatureBuilderState;
+  /** The regime detector labelling signals (absent in states written before it existed). */
+  readonly regime?: RegimeDetectorState;
   /** M1 bars the builder has consumed: the next bar's index. */
   readonly nextBarIndex: number;
 }
@@ -38,6 +63,8 @@ export interface FeaturedBar {
   readonly bar: Bar;
   readonly barIndex: number;
   readonly features: Float64Array | undefined;
+  /** Market regime at this bar's close (computed for featured bars only). */
+  readonly regime: Regime;
 }
 
 /** The closed M1 bars of one batch, featured, and how long building their features took. */
@@ -62,6 +89,7 @@ export class SignalPipeline {
   readonly slots: ModelSlots;
   private builder: FeatureBuilder;
   private nextBarIndex: number;
+  private regime: RegimeDetector;
   /** Bar close → features → inference → signals stored, per batch that a model scored (ms). */
   private readonly latency = new LatencyWindow(LATENCY_WINDOW_RUNS);
 
@@ -72,6 +100,7 @@ export class SignalPipeline {
     private readonly symbol: () => string | null,
     private readonly pointSize: () => number,
     private readonly log: Logger,
+    private readonly outbox: Outbox,
   ) {
     this.store = new SignalStore(sql);
     this.slots = new ModelSlots(bucket, XAU_M1_CORE_SPEC.features.length);
@@ -79,16 +108,18 @@ export class SignalPipeline {
     const usable = saved !== undefined && saved.builder.specId === featureSpecId(XAU_M1_CORE_SPEC);
     this.builder = new FeatureBuilder(XAU_M1_CORE_SPEC, usable ? saved.builder : undefined);
     this.nextBarIndex = usable ? saved.nextBarIndex : 0;
+    this.regime = new RegimeDetector(SIGNAL_REGIME, usable ? saved.regime : undefined);
   }
 
   /** The feature state to restore if the transaction `advance` ran in fails. */
   checkpoint(): FeatureState {
-    return { builder: this.builder.snapshot(), nextBarIndex: this.nextBarIndex };
+    return { builder: this.builder.snapshot(), nextBarIndex: this.nextBarIndex, regime: this.regime.snapshot() };
   }
 
   restore(state: FeatureState): void {
     this.builder = new FeatureBuilder(XAU_M1_CORE_SPEC, state.builder);
     this.nextBarIndex = state.nextBarIndex;
+    this.regime = new RegimeDetector(SIGNAL_REGIME, state.regime);
   }
 
   /**
@@ -109,10 +140,11 @@ export class SignalPipeline {
         this.log.error("feature builder refused a bar; warm-up restarts", { tsMs: bar.tsMs, error: String(error) });
         this.builder = new FeatureBuilder(XAU_M1_CORE_SPEC);
       }
+      this.regime.update(bar);
       const barIndex = this.nextBarIndex;
       this.nextBarIndex += 1;
       if (features !== undefined) this.store.insertFeatureRow(bar.tsMs, barIndex, features);
-      featured.push({ bar, barIndex, features });
+      featured.push({ bar, barIndex, features, regime: features === undefined ? "unknown" : this.regime.current() });
     }
     if (featured.length > 0) this.meta.writeMeta(FEATURE_STATE_KEY, this.checkpoint());
     return { bars: featured, featuresMs: performance.now() - startedMs };
@@ -196,8 +228,10 @@ export class SignalPipeline {
         });
       });
     }
+    const regimeOf = new Map(ready.map((item) => [item.bar.tsMs, item.regime]));
     storage.transactionSync(() => {
       for (const signal of signals) this.store.insertSignal(signal);
+      this.outbox.append(signals.map((signal) => ({ kind: "signal" as const, signal: signalRecord(symbol, signal, regimeOf.get(signal.tsMs) ?? "unknown") })));
       for (const item of featured) this.scoreDue(item);
     });
     if (signals.length > 0) this.latency.record(step.featuresMs + performance.now() - startedMs);

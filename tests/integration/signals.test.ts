@@ -3,7 +3,7 @@
  * (to 1e-9), onnxruntime-node's probabilities (to 1e-6) from onnxruntime-web in the object, outcomes scored with
  * the trainer's labels, and hot-swapped or restarted models that drop no tick.
  */
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UnavailableError, UnprocessableError } from "../../core/errors/app-error.js";
@@ -16,6 +16,8 @@ import { modelObjectKey, type ServedModel, type Signal } from "../../core/schema
 import type { InstrumentDO } from "../../durable-objects/instrument-do.js";
 import { FIXTURE_MODEL_BASE64 } from "../fixtures/signals/model-bytes.js";
 import fixtureJson from "../fixtures/signals/replay-day.json";
+import { RegimeConfigSchema } from "../../core/schemas/trading.js";
+import { RegimeDetector } from "../../core/strategy/regime.js";
 import { freshState } from "./fresh-state.js";
 import { call } from "./http.js";
 
@@ -110,6 +112,19 @@ describe("InstrumentDO signals", () => {
       expect(signal.confidence).toBeCloseTo(Math.max(down!, up!), 6);
     });
     expect(largestProbabilityError).toBeLessThanOrEqual(1e-6);
+
+    // D1 receives every signal through the outbox, labelled with its bar's regime (the detector fed the same bars).
+    await runDurableObjectAlarm(stub());
+    const recorded = await env.DB.prepare("SELECT ts_ms, confidence, regime FROM signals WHERE role = 'champion' ORDER BY ts_ms").all<{ ts_ms: number; confidence: number; regime: string }>();
+    expect(recorded.results.map((row) => row.ts_ms)).toEqual(signals.map((signal) => signal.ts));
+    const detector = new RegimeDetector(RegimeConfigSchema.parse({}));
+    const expectedRegimes = new Map<number, string>();
+    BARS.slice(0, CLOSED_BARS).forEach((bar) => {
+      detector.update(bar);
+      expectedRegimes.set(bar.tsMs, detector.current());
+    });
+    expect(recorded.results.map((row) => row.regime)).toEqual(signals.map((signal) => expectedRegimes.get(signal.ts)));
+    expect(new Set(recorded.results.map((row) => row.regime)).size).toBeGreaterThan(1);
 
     // Outcomes: every signal whose horizon has closed is scored with the trainer's label of its bar.
     const labels = labelBars(
