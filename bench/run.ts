@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints figures as ratios to baselines measured in the same run. */
+import { benchBacktest } from "./backtest.js";
 import { benchGbdt } from "./gbdt.js";
 import { benchIngest } from "./ingest.js";
 import { benchSignalPath } from "./signals.js";
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   } finally {
     await runtime.dispose();
   }
+  for (const line of await benchBacktest()) console.log(line);
   for (const line of benchGbdt()) console.log(line);
 }
 

@@ -15,16 +15,14 @@ export const PATH_TICKS_PER_BAR = 4;
  * // { timeframe: "M1", tsMs: 0, open: 10, …, tickCount: 4, spreadAvgPoints: 20, spreadMaxPoints: 20, closed: true }
  */
 export function pathBar(source: SourceBar, config: TickPathConfig): Bar {
-  const spreadPrice = source.spreadPoints * config.pointSize;
-  let sum = 0;
-  let max = -Infinity;
-  // The path's order (core/market/tick-path.ts): the sum is taken in the order the aggregator sees the quotes.
+  // The path's order (core/market/tick-path.ts): the aggregator sums the spreads in the order it sees the quotes.
   const up = source.close >= source.open;
-  for (const bid of [source.open, up ? source.low : source.high, up ? source.high : source.low, source.close]) {
-    const spread = spreadPoints({ bid, ask: roundTo(bid + spreadPrice, config.digits) }, config.pointSize);
-    sum += spread;
-    if (spread > max) max = spread;
-  }
+  const s0 = pathSpread(source.open, source, config);
+  const s1 = pathSpread(up ? source.low : source.high, source, config);
+  const s2 = pathSpread(up ? source.high : source.low, source, config);
+  const s3 = pathSpread(source.close, source, config);
+  const sum = s0 + s1 + s2 + s3;
+  const max = Math.max(s0, s1, s2, s3);
   return {
     timeframe: "M1",
     tsMs: source.tsMs,
@@ -38,4 +36,9 @@ export function pathBar(source: SourceBar, config: TickPathConfig): Bar {
     spreadMaxPoints: max,
     closed: true,
   };
+}
+
+/** The spread of one path quote in points, as the aggregator measures it (ask rounded to the instrument's digits). */
+function pathSpread(bid: number, source: SourceBar, config: TickPathConfig): number {
+  return spreadPoints({ bid, ask: roundTo(bid + source.spreadPoints * config.pointSize, config.digits) }, config.pointSize);
 }

@@ -421,7 +421,7 @@ export class InstrumentTrader {
       this.state.barsSinceEntry = 0;
     }
     sink.record({ kind: "fill", fill });
-    sink.accountEvent({ kind: "open", position: structuredClone(position) });
+    sink.accountEvent({ kind: "open", position: { ...position, entry: { ...position.entry } } });
   }
 
   private close(position: Position, tsMs: number, quotePrice: number, slipped: boolean, reason: ExitReason, sink: TraderSink): void {
