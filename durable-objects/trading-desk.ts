@@ -10,6 +10,7 @@
  * when the object stopped is cancelled on restart (the account releases what it reserved).
  */
 import { UnprocessableError } from "../core/errors/app-error.js";
+import { unrealisedPnlUsd } from "../core/execution/positions.js";
 import type { Instrument } from "../core/instruments/instrument.js";
 import type { Bar } from "../core/market/bar.js";
 import type { AccountEvent } from "../core/risk/account-book.js";
@@ -181,7 +182,7 @@ export class TradingDesk {
       lastQuote: quote,
       positions: this.trader.positions().map((position) => ({
         ...position,
-        unrealisedPnlUsd: quote === null ? 0 : ((position.side === "buy" ? quote.bid : quote.ask) - position.entryPrice) * position.units * (position.side === "buy" ? 1 : -1),
+        unrealisedPnlUsd: quote === null ? 0 : unrealisedPnlUsd(position, quote.bid, quote.ask),
       })),
       pending: [...this.trader.pendingOrders()],
       flattening: this.trader.isFlattening(),
