@@ -115,8 +115,9 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     if (input.onProgress && (i + 1) % progressEvery === 0) input.onProgress(i + 1);
   }
   if (bars.length > 0) {
-    closeBar(bars.length - 1);
+    // Close first: the last bar's close comes after its last quote, and the equity curve stays in time order.
     trader.closeAll(lastTsMs, lastBid, lastAsk, "end-of-data", sink);
+    closeBar(bars.length - 1);
   }
   input.onProgress?.(bars.length);
   return { trades, fills, equity, riskEvents, deniedByCode, bars: bars.length, ticks: bars.length * 4 };

@@ -130,7 +130,7 @@ export const ExecutionConfigSchema = z.object({
     z.object({ kind: z.literal("fixed"), points: z.number().min(0).max(100_000).describe("Adverse slippage per fill, points") }),
     z.object({
       kind: z.literal("volatility"),
-      atrFraction: z.number().min(0).max(10).describe("Adverse slippage per fill as a fraction of the signal bar's ATR"),
+      atrFraction: z.number().min(0).max(10).describe("Adverse slippage per fill as a fraction of the latest closed bar's ATR"),
     }),
   ]).default({ kind: "none" }),
   commissionPerLotUsd: z.number().min(0).max(10_000).default(0).describe("Commission per lot per fill (each side), USD"),

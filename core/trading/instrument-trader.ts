@@ -6,8 +6,9 @@
  * Event order, for both drivers: a bar's close is handed over before the first quote of the next bar (the quote that
  * closed it). An entry decided on a bar close becomes an `OrderRequest` the account approves or denies (sizing and
  * every limit live there, core/risk); the driver passes the decision back before the next quote, which fills it. On
- * each quote, in order: an emergency flatten, then stops and targets of the open positions, then pending closes, then
- * approved opens; then excursions and trailing stops of the positions that were open before the quote.
+ * each quote, in order: an emergency flatten, then stops and targets of the open positions, then
+ * excursions and trailing stops of the positions still open (a stop moved now is checked from the next quote on), then
+ * pending closes, then approved opens (a new position is tracked from the next quote on).
  * Closing orders (exit and reverse signals, manual closes) reduce risk and do not wait for the account.
  */
 import type { Instrument } from "../instruments/instrument.js";
@@ -224,7 +225,7 @@ export class InstrumentTrader {
     this.state.pending = this.state.pending.filter((p) => !(p.requestId === requestId && p.status === "awaiting-approval"));
   }
 
-  /** One quote (an applied tick): flatten, exits, pending closes, approved opens, then excursions and trailing. */
+  /** One quote (an applied tick): flatten, or exits, excursions and trailing, pending closes, approved opens. */
   onQuote(tsMs: number, bid: number, ask: number, sink: TraderSink): void {
     const state = this.state;
     const last = state.lastQuote;

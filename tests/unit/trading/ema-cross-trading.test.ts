@@ -205,6 +205,34 @@ describe("ema-cross reversal", () => {
   });
 });
 
+describe("event order on one quote", () => {
+  it("runs stops before the reversal's close: a gap through the stop is a stop-loss, and the short still opens", () => {
+    const h = new TraderHarness();
+    h.play(BARS.slice(0, REVERSE_BAR));
+    // Bar 10 opens at 2298.00, below the long's 2298.30 stop: the first tick of a minute fills at its own price.
+    h.firstQuote(makeSource(REVERSE_BAR, { open: 2298, high: 2298.6, low: 2297.8, close: 2298.2 }));
+    const at = bar(REVERSE_BAR).tsMs;
+    expect(h.trades).toMatchObject([{ id: "XAUUSD-1", exitReason: "stop-loss", exitPrice: 2298, exitTsMs: at }]);
+    expect(h.fills.slice(-2)).toMatchObject([
+      { id: "XAUUSD-1:close", reason: "stop-loss", quotePrice: 2298, tsMs: at },
+      { id: "XAUUSD-3:open", side: "sell", price: 2298, tsMs: at },
+    ]);
+    expect(h.trader.positions()).toMatchObject([{ id: "XAUUSD-3", side: "sell", stopPrice: 2302.42, targetPrice: 2291.37 }]);
+    expect(h.trader.pendingOrders()).toEqual([]);
+    expect(h.book.openPositions()).toMatchObject([{ positionId: "XAUUSD-3" }]);
+  });
+
+  it("marks the account at each bar's close time with the bar's last quote", () => {
+    const h = new TraderHarness();
+    h.play(BARS.slice(0, ENTRY_BAR + 1));
+    const marks = h.accountEvents.filter((event) => event.kind === "mark");
+    expect(marks).toHaveLength(ENTRY_BAR + 1);
+    expect(marks.at(-1)).toEqual({ kind: "mark", symbol: "XAUUSD", tsMs: bar(ENTRY_BAR).tsMs + MINUTE_MS, bid: 2302, ask: 2302.2 });
+    // The long (entry 2302.30) is marked at the 2302.00 bid: −30 USD unrealised.
+    expect(h.book.snapshot().unrealisedPnlUsd).toBeCloseTo(-30, 6);
+  });
+});
+
 describe("a denied request", () => {
   it("drops the order: nothing fills and later crosses ask again", () => {
     const h = new TraderHarness(undefined, makeLimits({ maxTradesPerDay: 0 }));

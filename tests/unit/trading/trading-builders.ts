@@ -240,6 +240,12 @@ export class TraderHarness {
     this.quote(first!.tsMs, first!.bid, first!.ask);
   }
 
+  /** The rest of the source bar's path after its first quote, then its close; returns the close's decisions. */
+  finishBar(source: SourceBar, signal: ModelSignalInput | null = null): Decided[] {
+    for (const tick of barToTicks(source, XAUUSD).slice(1)) this.quote(tick.tsMs, tick.bid, tick.ask);
+    return this.closeBar(pathBar(source, XAUUSD), signal);
+  }
+
   play(sources: readonly SourceBar[], signalAt?: (source: SourceBar) => ModelSignalInput | null): void {
     for (const source of sources) this.playBar(source, signalAt ? signalAt(source) : null);
   }
