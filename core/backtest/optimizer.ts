@@ -401,29 +401,6 @@ export function selectWalkForward(input: {
 // ---------------------------------------------------------------------------------------------------------------
 // Running segments
 
-/**
- * The equity series of a run in time order. runBacktest samples equity at each bar's close (bar open + 60 s) and
- * then, for positions still open after the last bar, at their end-of-data close, stamped with the last quote's time
- * (bar open + 45 s): those trailing samples come 15 s "earlier" than the one before them, which computeMetrics
- * refuses. They are moved to the last bar-close sample's time; any other disorder is corrupt and throws.
- * @example computeMetrics(result.trades, orderedEquity(result.equity), balance);
- */
-export function orderedEquity(equity: readonly EquityPoint[]): EquityPoint[] {
-  let latestTsMs = Number.NEGATIVE_INFINITY;
-  let firstLate = -1;
-  equity.forEach((point, index) => {
-    if (point.tsMs >= latestTsMs) {
-      if (firstLate >= 0 && point.tsMs > latestTsMs) throw new RangeError(`orderedEquity: point ${index} follows an out-of-order point`);
-      latestTsMs = point.tsMs;
-      return;
-    }
-    if (latestTsMs - point.tsMs > 60_000) throw new RangeError(`orderedEquity: point ${index} is more than a bar earlier than the one before it`);
-    if (firstLate < 0) firstLate = index;
-  });
-  if (firstLate < 0) return equity.slice();
-  return equity.map((point, index) => (index >= firstLate ? { ...point, tsMs: latestTsMs } : point));
-}
-
 /** The common inputs of one backtest over a range of bars. */
 export interface SegmentInput {
   /** All bars, oldest first; the run sees only `range`. */
@@ -442,7 +419,7 @@ export interface SegmentInput {
 /** One range's backtest with its metrics. */
 export interface SegmentRun {
   readonly result: BacktestResult;
-  /** The run's equity, time-ordered by {@link orderedEquity}. */
+  /** The run's equity curve (time-ordered). */
   readonly equity: EquityPoint[];
   readonly metrics: BacktestMetrics;
 }
@@ -467,7 +444,7 @@ export function runSegment(input: SegmentInput): SegmentRun {
     onProgress: input.onProgress,
     progressEveryBars: 20_000,
   });
-  const equity = orderedEquity(result.equity);
+  const equity = result.equity;
   return { result, equity, metrics: computeMetrics(result.trades, equity, input.initialBalanceUsd) };
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { parseMt5BarsCsv, parseUtcOffsetMinutes } from "../../core/market/csv.js";
 import type { SourceBar } from "../../core/market/tick-path.js";
+import type { ExecutionConfig } from "../../core/schemas/trading.js";
 import { numberFlag, UsageError } from "./args.js";
 
 /** Reads the M1 file, applies the spread choice and the date range. */
@@ -29,3 +30,9 @@ export function parseDate(text: string, name: string, endOfDay = false): number 
   return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
 }
 
+
+/** `--slippage`: points (e.g. 5) or an ATR fraction (e.g. atr:0.05). */
+export function parseSlippage(text: string): ExecutionConfig["slippage"] {
+  if (text.startsWith("atr:")) return { kind: "volatility", atrFraction: numberFlag(text.slice(4), "slippage", 0, 0, 10) };
+  return { kind: "fixed", points: numberFlag(text, "slippage", 0, 0, 100_000) };
+}
