@@ -65,7 +65,7 @@ export class AccountDO extends DurableObject<Env> {
   async sync(args: AccountSyncArgs): Promise<AccountSyncResult> {
     const parsed = AccountSyncArgsSchema.parse(args);
     const book = this.bookFor(parsed.accountId);
-    const limits = this.limits_();
+    const limits = this.currentLimits();
     const risk: RiskEvent[] = [];
     let result!: AccountSyncResult;
     const before = book.state();
@@ -119,14 +119,14 @@ export class AccountDO extends DurableObject<Env> {
 
   async limits(accountId: string): Promise<RiskLimits> {
     this.bookFor(AccountIdSchema.parse(accountId));
-    return this.limits_();
+    return this.currentLimits();
   }
 
   /** Replaces the limits (validated; the change is a risk event naming the actor). */
   async setLimits(accountId: string, input: RiskLimitsInput, actor: string): Promise<RiskLimits> {
     const book = this.bookFor(AccountIdSchema.parse(accountId));
     const next = RiskLimitsSchema.parse(input);
-    const before = this.limits_();
+    const before = this.currentLimits();
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO account_meta (key, value) VALUES ('limits', ?)", JSON.stringify(next));
       this.saveBook(book, book.recordLimitsChange(before, next, ActorSchema.parse(actor), Date.now()));
@@ -187,7 +187,7 @@ export class AccountDO extends DurableObject<Env> {
 
   private bookFor(accountId: string): AccountBook {
     if (this.book !== null) {
-      if (this.book.snapshot().accountId !== accountId) throw new RangeError(`this object holds account ${this.book.snapshot().accountId}, not ${accountId}`);
+      if (this.book.accountId !== accountId) throw new RangeError(`this object holds account ${this.book.accountId}, not ${accountId}`);
       return this.book;
     }
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM account_meta WHERE key = 'book'").toArray()[0];
@@ -197,7 +197,7 @@ export class AccountDO extends DurableObject<Env> {
     return this.book;
   }
 
-  private limits_(): RiskLimits {
+  private currentLimits(): RiskLimits {
     if (this.limitsCache !== null) return this.limitsCache;
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM account_meta WHERE key = 'limits'").toArray()[0];
     this.limitsCache = RiskLimitsSchema.parse(row === undefined ? {} : JSON.parse(row.value));
