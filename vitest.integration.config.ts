@@ -20,6 +20,8 @@ export default defineConfig(async () => {
             APP_ENV: "test",
             LOG_LEVEL: "warn",
             STREAM_TICK_THROTTLE_MS: "100",
+            // Outboxes are delivered by the tests (runDurableObjectAlarm), never by an alarm racing a test's reset.
+            OUTBOX_FLUSH_DELAY_MS: "3600000",
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: `${TEST_SECRETS.kid}:${TEST_SECRETS.jwtSecret}`,
             ADMIN_USERNAME: TEST_SECRETS.adminUsername,

@@ -215,6 +215,6 @@ export class AccountDO extends DurableObject<Env> {
   }
 
   private async scheduleFlush(): Promise<void> {
-    if (this.outbox.pending() > 0) await armAlarm(this.ctx.storage, Date.now());
+    if (this.outbox.pending() > 0) await armAlarm(this.ctx.storage, Date.now() + this.platform.config.outboxFlushDelayMs);
   }
 }

@@ -42,7 +42,7 @@ import { platformOf, type Platform } from "../workers/platform.js";
 import type { LatencySummary } from "../core/stats/latency-window.js";
 import { InstrumentStore, type IngestCounters } from "./instrument-store.js";
 import { armAlarm, d1OutboxSink, Outbox, type OutboxSink } from "./outbox.js";
-import { type DeskPositions, TradingDesk } from "./trading-desk.js";
+import { type CommittedTicks, type DeskPositions, TradingDesk } from "./trading-desk.js";
 import { ManualOrderArgsSchema, type ManualOrderArgs, PositionIdSchema } from "../core/schemas/trading-orders.js";
 import type { OrderRequest, RiskDecision } from "../core/schemas/trading.js";
 import { FEATURE_TIMEFRAME, type FeatureState, type FeatureStep, type ModelLivePerformance, SignalPipeline } from "./signal-pipeline.js";
@@ -118,6 +118,7 @@ export class InstrumentDO extends DurableObject<Env> {
     let batch: FeedBatchResult;
     let result: IngestResult;
     let featured: FeatureStep | null = null;
+    let committed: CommittedTicks | undefined;
     try {
       batch = feed.ingest(args.ticks, { nowMs: Date.now(), isStored: (tick) => this.store.hasTick(tick) });
       result = tallyBatch(args.symbol, batch);
@@ -125,6 +126,7 @@ export class InstrumentDO extends DurableObject<Env> {
       if (batch.closedBars.length > 0) featuresBefore = this.pipeline.checkpoint();
       const counters = addToCounters(this.counters, result);
       this.ctx.storage.transactionSync(() => {
+        if (this.desk !== null) committed = { firstRowid: this.store.nextTickRowid(), ticks: batch.applied };
         this.store.insertTicks(batch.applied);
         this.store.upsertBars(batch.closedBars);
         this.store.writeFeedState(feed.snapshot());
@@ -141,7 +143,7 @@ export class InstrumentDO extends DurableObject<Env> {
     for (const held of result.resolved) this.log.info("held tick resolved", { ...held });
     this.publish(batch.closedBars, batch.applied.length > 0);
     await this.signalClosedBars(featured);
-    await this.trade();
+    await this.trade(committed);
     await this.scheduleClockClose(feed);
     return result;
   }
@@ -347,18 +349,18 @@ export class InstrumentDO extends DurableObject<Env> {
   }
 
   /** Runs the trading desk over what the feed committed (one run at a time: the account is asked mid-run). */
-  private async trade(): Promise<void> {
+  private async trade(committed?: CommittedTicks): Promise<void> {
     const desk = this.desk;
     const symbol = this.symbol;
     if (desk === null || symbol === null) return;
     await this.ctx.blockConcurrencyWhile(() =>
-      desk.run((fromMs, toMs) => this.pipeline.store.signals(symbol, FEATURE_TIMEFRAME, { role: "champion", fromMs, toMs, limit: 100_000 })),
+      desk.run((fromMs, toMs) => this.pipeline.store.signals(symbol, FEATURE_TIMEFRAME, { role: "champion", fromMs, toMs, limit: 100_000 }), committed),
     );
     await this.scheduleOutbox();
   }
 
   private async scheduleOutbox(): Promise<void> {
-    if (this.outbox.pending() > 0) await armAlarm(this.ctx.storage, this.outboxRetryAtMs ?? Date.now());
+    if (this.outbox.pending() > 0) await armAlarm(this.ctx.storage, this.outboxRetryAtMs ?? Date.now() + this.platform.config.outboxFlushDelayMs);
   }
 
   private feedConfig(symbol: string) {

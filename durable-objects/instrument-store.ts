@@ -84,6 +84,11 @@ export class InstrumentStore {
     if (i < ticks.length) this.sql.exec(tickInsert(ticks.length - i), ...tickValues(ticks, i, ticks.length));
   }
 
+  /** The rowid the next inserted tick gets (the table never empties: pruning keeps the newest ticks). */
+  nextTickRowid(): number {
+    return (this.sql.exec<{ n: number | null }>("SELECT max(rowid) AS n FROM ticks").one().n ?? 0) + 1;
+  }
+
   /** Stored ticks inserted after `rowid`, in the order they were applied (rowids grow with each insert). */
   ticksAfterRowid(rowid: number): { rowid: number; tsMs: number; bid: number; ask: number }[] {
     return this.sql

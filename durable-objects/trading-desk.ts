@@ -13,6 +13,7 @@ import { UnprocessableError } from "../core/errors/app-error.js";
 import { unrealisedPnlUsd } from "../core/execution/positions.js";
 import type { Instrument } from "../core/instruments/instrument.js";
 import type { Bar } from "../core/market/bar.js";
+import type { Tick } from "../core/market/tick.js";
 import type { AccountEvent } from "../core/risk/account-book.js";
 import type { Signal } from "../core/schemas/serving.js";
 import type {
@@ -40,6 +41,11 @@ const TRADER_KEY = "trader";
 const CURSOR_KEY = "tradingCursor";
 const ACCOUNT_SEQ_KEY = "accountSeq";
 const M1_MS = 60_000;
+/**
+ * While the instrument holds no position its marks change nothing but the account's return history, so they wait
+ * (in order, in storage) for the next order request or fill, or until this many are queued: one RPC per batch less.
+ */
+const MAX_QUEUED_MARKS = 1_440;
 
 const SCHEMA = "CREATE TABLE IF NOT EXISTS account_events (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)";
 
@@ -47,6 +53,12 @@ const SCHEMA = "CREATE TABLE IF NOT EXISTS account_events (seq INTEGER PRIMARY K
 interface TradingCursor {
   tickRowid: number;
   barTsMs: number;
+}
+
+/** Ticks one batch inserted, in order, and the rowid the first of them got (rowids grow by one per insert). */
+export interface CommittedTicks {
+  readonly firstRowid: number;
+  readonly ticks: readonly Tick[];
 }
 
 /** The AccountDO's side of the conversation. */
@@ -107,10 +119,15 @@ export class TradingDesk {
 
   /**
    * Trades everything committed since the cursor: ticks in the order they were applied, each closed M1 bar before
-   * the first tick of a later minute. `signalsFor` gives the champion's signals of the bars (model strategy).
+   * the first tick of a later minute. `signalsFor` gives the champion's signals of the bars (model strategy);
+   * `committed` is the batch the caller has just committed.
    */
-  async run(signalsFor: (fromMs: number, toMs: number) => Signal[]): Promise<void> {
-    const ticks = this.store.ticksAfterRowid(this.cursor.tickRowid);
+  async run(signalsFor: (fromMs: number, toMs: number) => Signal[], committed?: CommittedTicks): Promise<void> {
+    // The batch just committed, when it follows the cursor directly (the usual case), need not be read back.
+    const ticks =
+      committed !== undefined && committed.firstRowid === this.cursor.tickRowid + 1
+        ? committed.ticks.map((tick, i) => ({ rowid: committed.firstRowid + i, tsMs: tick.tsMs, bid: tick.bid, ask: tick.ask }))
+        : this.store.ticksAfterRowid(this.cursor.tickRowid);
     const bars = this.store.barsAscending("M1", this.cursor.barTsMs + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     if (ticks.length === 0 && bars.length === 0) return;
     const signals = this.config.strategy.kind === "model" && bars.length > 0 ? signalIndex(signalsFor(bars[0]!.tsMs, bars[bars.length - 1]!.tsMs)) : null;
@@ -124,8 +141,9 @@ export class TradingDesk {
       this.cursor.tickRowid = tick.rowid;
     }
     while (b < bars.length) sink = await this.closeBar(bars[b++]!, signals, sink);
+    const onlyMarks = sink.accountEvents.every((event) => event.kind === "mark");
     this.commit(sink);
-    await this.deliver(null);
+    if (!onlyMarks || this.trader.positions().length > 0 || this.undeliveredAccountEvents() >= MAX_QUEUED_MARKS) await this.deliver(null);
   }
 
   /** Emergency stop: pending orders dropped (approved ones handed back), every position closed on the next tick. */

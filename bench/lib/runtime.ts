@@ -92,6 +92,7 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
         bindings: {
           ...workerOptions.bindings,
           LOG_LEVEL: "error",
+          ...(process.env.BENCH_TRADING === undefined ? {} : { TRADING: process.env.BENCH_TRADING }),
           STREAM_TICK_THROTTLE_MS: "250",
           JWT_SECRET: `bench:${randomBytes(32).toString("base64url")}`,
           ADMIN_USERNAME: BENCH_ADMIN.username,

@@ -24,6 +24,8 @@ export const PlatformConfigSchema = z.object({
   MAX_TICKS_PER_REQUEST: intFromString(1, MAX_TICKS_PER_BATCH).default(MAX_TICKS_PER_BATCH).describe("Largest ingest batch; more is refused with 413"),
   INSTRUMENTS: z.string().optional()
     .describe("JSON array of instrument specifications replacing the shipped catalogue"),
+  OUTBOX_FLUSH_DELAY_MS: intFromString(0, 86_400_000).default(0)
+    .describe("How long after a change the Durable Objects' outbox alarm delivers it to D1 (tests set it high and deliver explicitly)"),
   TRADING: z.string().default("[]")
     .describe("JSON array of per-instrument trading configurations (strategy, filters, exits, fills); empty: no automated trading"),
   ACCOUNT_INITIAL_BALANCE_USD: z.coerce.number().positive().max(1e12).default(100_000)
@@ -63,6 +65,7 @@ export interface PlatformConfig {
   /** Raw JSON of the per-instrument trading configurations, parsed with the catalogue. */
   readonly tradingJson: string;
   readonly initialBalanceUsd: number;
+  readonly outboxFlushDelayMs: number;
   readonly auth: AuthConfig;
 }
 
@@ -102,6 +105,7 @@ export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConf
     instrumentsJson: v.INSTRUMENTS,
     tradingJson: v.TRADING,
     initialBalanceUsd: v.ACCOUNT_INITIAL_BALANCE_USD,
+    outboxFlushDelayMs: v.OUTBOX_FLUSH_DELAY_MS,
     auth: Object.freeze({
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,

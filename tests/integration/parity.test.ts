@@ -4,13 +4,14 @@
  * through the backtester (core/backtest) with the platform's configuration. The trades in D1 must be exactly the
  * backtester's: same entries, exits, prices, sizes, reasons, P&L and post-mortem.
  */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runBacktest } from "../../core/backtest/run-backtest.js";
 import { DEFAULT_INSTRUMENTS, InstrumentCatalog } from "../../core/instruments/catalog.js";
 import { barsToTicks, type SourceBar } from "../../core/market/tick-path.js";
 import { InstrumentTradingConfigSchema, RiskLimitsSchema, type Trade } from "../../core/schemas/trading.js";
 import weekJson from "../fixtures/trading/week.json";
+import { drainOutbox } from "./drain-outbox.js";
 import { freshState } from "./fresh-state.js";
 import { call } from "./http.js";
 
@@ -61,8 +62,8 @@ describe("backtest and platform agree", () => {
       const result = await stub.ingest(SYMBOL, ticks.slice(i, i + 2_000));
       expect(result.rejected).toEqual([]);
     }
-    await runDurableObjectAlarm(stub);
-    expect(await stub.deliveryBacklog()).toEqual({ outbox: 0, accountEvents: 0 });
+    await drainOutbox(stub, async () => (await stub.deliveryBacklog()).outbox);
+    // Marks of a flat instrument wait for its next order; an open position at the end means they were delivered.
 
     const live = await tradesInD1();
     expect(live.map(comparable)).toEqual(closedInBacktest.map(comparable));

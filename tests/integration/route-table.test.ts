@@ -11,10 +11,11 @@ import { insertUser } from "../../workers/db/users.js";
 import { DECLARED_ACCESS, type Access } from "../../workers/http/access.js";
 import { platformOf } from "../../workers/platform.js";
 import { TEST_SECRETS } from "../support/test-secrets.js";
-import { createApiKey, freshState } from "./fresh-state.js";
+import { createApiKey, freshDatabase } from "./fresh-state.js";
 import { bearer, call, loginAs, postJson, type As } from "./http.js";
 
-beforeEach(freshState);
+// Only credentials and refusals: no Durable Object state carries between these tests.
+beforeEach(freshDatabase);
 
 // --- the app's routes -------------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
  * (to 1e-9), onnxruntime-node's probabilities (to 1e-6) from onnxruntime-web in the object, outcomes scored with
  * the trainer's labels, and hot-swapped or restarted models that drop no tick.
  */
-import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UnavailableError, UnprocessableError } from "../../core/errors/app-error.js";
@@ -18,6 +18,7 @@ import { FIXTURE_MODEL_BASE64 } from "../fixtures/signals/model-bytes.js";
 import fixtureJson from "../fixtures/signals/replay-day.json";
 import { RegimeConfigSchema } from "../../core/schemas/trading.js";
 import { RegimeDetector } from "../../core/strategy/regime.js";
+import { drainOutbox } from "./drain-outbox.js";
 import { freshState } from "./fresh-state.js";
 import { call } from "./http.js";
 
@@ -114,7 +115,7 @@ describe("InstrumentDO signals", () => {
     expect(largestProbabilityError).toBeLessThanOrEqual(1e-6);
 
     // D1 receives every signal through the outbox, labelled with its bar's regime (the detector fed the same bars).
-    await runDurableObjectAlarm(stub());
+    await drainOutbox(stub(), async () => (await stub().deliveryBacklog()).outbox);
     const recorded = await env.DB.prepare("SELECT ts_ms, confidence, regime FROM signals WHERE role = 'champion' ORDER BY ts_ms").all<{ ts_ms: number; confidence: number; regime: string }>();
     expect(recorded.results.map((row) => row.ts_ms)).toEqual(signals.map((signal) => signal.ts));
     const detector = new RegimeDetector(RegimeConfigSchema.parse({}));
@@ -187,6 +188,9 @@ describe("InstrumentDO signals", () => {
     expect(await replay(TICKS.slice(0, half))).toBe(half);
     const swapTsMs = TICKS[half - 1]!.tsMs;
     await stub().assignModels({ symbol: SYMBOL, champion: servedModel(1, "fixture-1"), shadow: servedModel(2, "fixture-2") });
+    // Nothing in flight when the objects stop (the outbox alarm would be cut off mid-delivery).
+    await drainOutbox(stub(), async () => (await stub().deliveryBacklog()).outbox);
+    await drainOutbox(env.ACCOUNT_DO.get(env.ACCOUNT_DO.idFromName("default")), () => env.ACCOUNT_DO.get(env.ACCOUNT_DO.idFromName("default")).outboxPending());
     await abortAllDurableObjects(); // cold start: the object reloads both models from R2 on the next bar close
     expect(await replay(TICKS.slice(half))).toBe(TICKS.length - half);
     expect((await stub().status()).counters.accepted).toBe(TICKS.length);

@@ -10,6 +10,7 @@ import type { OutboxRecord, Trade } from "../../core/schemas/trading.js";
 import type { AccountDO } from "../../durable-objects/account-do.js";
 import type { InstrumentDO } from "../../durable-objects/instrument-do.js";
 import { insertOutboxRecords } from "../../workers/db/trading-records.js";
+import { drainOutbox } from "./drain-outbox.js";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { call, ingest, postJson, type As } from "./http.js";
 
@@ -35,7 +36,7 @@ function tick(i: number, bid: number, ask = bid + 0.2): Tick {
 }
 
 async function tradesInD1(): Promise<Trade[]> {
-  await runDurableObjectAlarm(instrument());
+  await drainOutbox(instrument(), async () => (await instrument().deliveryBacklog()).outbox);
   const response = await call(`/api/v1/trades?symbol=${SYMBOL}`);
   expect(response.status).toBe(200);
   return ((await response.json()) as { trades: Trade[] }).trades;
@@ -127,7 +128,7 @@ describe("emergency stop", () => {
     expect(await reset.json()).toMatchObject({ tradingState: "ACTIVE" });
     expect((await placeOrder({ side: "buy", lots: 1 })).status).toBe(202);
 
-    await runDurableObjectAlarm(account());
+    await drainOutbox(account(), () => account().outboxPending());
     const alerts = (await (await call("/api/v1/risk/alerts?severity=critical")).json()) as { alerts: { kind: string }[] };
     expect(alerts.alerts.map((a) => a.kind)).toContain("emergency-stop");
   });
@@ -149,7 +150,7 @@ describe("risk limits", () => {
     expect((await placeOrder({ side: "buy", lots: 1 })).status).toBe(202);
     expect((await placeOrder({ side: "buy", lots: 1 })).status).toBe(422);
 
-    await runDurableObjectAlarm(account());
+    await drainOutbox(account(), () => account().outboxPending());
     const alerts = (await (await call("/api/v1/risk/alerts")).json()) as { alerts: { kind: string; code: string | null }[] };
     expect(alerts.alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "limits-changed" }), expect.objectContaining({ kind: "order-denied", code: "MAX_POSITIONS_PER_SYMBOL" })]));
   });
