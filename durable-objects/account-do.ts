@@ -19,6 +19,7 @@ import {
   type RiskLimits,
   type RiskLimitsInput,
 } from "../core/schemas/trading.js";
+import { instrumentStub } from "../workers/instruments.js";
 import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
 import { armAlarm, d1OutboxSink, Outbox, type OutboxSink } from "./outbox.js";
@@ -68,7 +69,6 @@ export class AccountDO extends DurableObject<Env> {
     const limits = this.currentLimits();
     const risk: RiskEvent[] = [];
     let result!: AccountSyncResult;
-    const before = book.state();
     try {
       this.ctx.storage.transactionSync(() => {
         const appliedThrough = this.appliedThrough(parsed.symbol);
@@ -89,7 +89,8 @@ export class AccountDO extends DurableObject<Env> {
         result = { appliedThroughSeq: through, decision };
       });
     } catch (error: unknown) {
-      this.book = new AccountBook(parsed.accountId, this.platform.config.initialBalanceUsd, before);
+      // The transaction rolled back: the next call reloads the book from its last committed state.
+      this.book = null;
       throw error;
     }
     if (risk.length > 0) await this.scheduleFlush();
@@ -151,7 +152,7 @@ export class AccountDO extends DurableObject<Env> {
     await Promise.all(
       [...symbols].map(async (symbol) => {
         try {
-          await this.env.INSTRUMENT_DO.get(this.env.INSTRUMENT_DO.idFromName(symbol)).halt(symbol);
+          await instrumentStub(this.env, symbol).halt(symbol);
           halted.push(symbol);
         } catch (error: unknown) {
           unreachable.push({ symbol, error: error instanceof Error ? error.message : String(error) });

@@ -37,6 +37,7 @@ import {
   type SignalsRpcArgs,
 } from "../core/schemas/serving.js";
 import { requireInstrument } from "../workers/instruments.js";
+import { accountStub } from "../workers/trading-rpc.js";
 import { createLogger, type Logger } from "../workers/log.js";
 import { platformOf, type Platform } from "../workers/platform.js";
 import type { LatencySummary } from "../core/stats/latency-window.js";
@@ -336,8 +337,7 @@ export class InstrumentDO extends DurableObject<Env> {
     this.feed = new InstrumentFeed(config, this.store.readFeedState());
     const trading = this.platform.trading.get(symbol);
     if (trading !== undefined) {
-      const account = this.env.ACCOUNT_DO.get(this.env.ACCOUNT_DO.idFromName(DEFAULT_ACCOUNT_ID));
-      this.desk = new TradingDesk(this.ctx.storage, this.store, this.outbox, account, DEFAULT_ACCOUNT_ID, requireInstrument(this.platform, symbol), trading, this.log);
+      this.desk = new TradingDesk(this.ctx.storage, this.store, this.outbox, accountStub(this.env), DEFAULT_ACCOUNT_ID, requireInstrument(this.platform, symbol), trading, this.log);
     }
     return this.feed;
   }

@@ -159,7 +159,7 @@ export class TradingDesk {
    * before taking the object's lock (an error thrown under the lock restarts the object).
    */
   checkOrder(order: ManualOrder): void {
-    const quote = this.trader.snapshot().lastQuote;
+    const quote = this.trader.lastQuote();
     if (quote === null) throw new UnprocessableError(`${this.instrument.symbol} has no quote yet; an order needs a price to be sized against`);
     const price = order.side === "buy" ? quote.ask : quote.bid;
     const below = (level: number | null | undefined) => level != null && level < price;
@@ -194,7 +194,7 @@ export class TradingDesk {
   }
 
   positions(): DeskPositions {
-    const quote = this.trader.snapshot().lastQuote;
+    const quote = this.trader.lastQuote();
     return {
       symbol: this.instrument.symbol,
       lastQuote: quote,

@@ -3,23 +3,11 @@
  * × riskPct (core/backtest/optimizer.ts) with the platform's own strategy, risk and execution code; writes
  * optimize.json and prints a summary table.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { pathBar } from "../core/backtest/path-bar.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { DEFAULT_RISK_GRID, normaliseGrid, optimizeRiskParameters, type RiskGridSpec } from "../core/backtest/optimizer.js";
-import { DEFAULT_INSTRUMENTS, InstrumentCatalog } from "../core/instruments/catalog.js";
-import { ModelManifestSchema } from "../core/ml/manifest.js";
-import {
-  InstrumentTradingConfigSchema,
-  RiskLimitsSchema,
-  type ExecutionConfig,
-  type InstrumentTradingConfigInput,
-  type RiskLimitsInput,
-} from "../core/schemas/trading.js";
-import type { ModelSignalInput } from "../core/trading/instrument-trader.js";
-import { numberFlag, parseFlags, runMain, UsageError } from "./lib/args.js";
-import { parseSlippage, readBars } from "./lib/backtest-data.js";
-import { modelSignals } from "./lib/model-signals.js";
+import { integerFlag, parseFlags, runMain, UsageError } from "./lib/args.js";
+import { BACKTEST_INPUT_FLAGS, backtestInputs, loadModelSignals } from "./lib/backtest-data.js";
 import { progressBar } from "./lib/progress.js";
 import { OPTIMIZE_DEFINITIONS, optimizeReport, renderOptimizeSummary } from "./lib/walk-forward-backtest.js";
 
@@ -72,37 +60,18 @@ function valuesFlag(text: string | undefined, name: string, fallback: readonly (
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
-    data: { type: "string" },
-    symbol: { type: "string" },
-    tz: { type: "string", default: "+00:00" },
-    strategy: { type: "string", default: "ema-cross" },
-    model: { type: "string" },
-    from: { type: "string" },
-    to: { type: "string" },
-    spread: { type: "string", default: "file" },
-    commission: { type: "string" },
-    slippage: { type: "string" },
-    balance: { type: "string" },
-    config: { type: "string" },
+    ...BACKTEST_INPUT_FLAGS,
     folds: { type: "string" },
     stop: { type: "string" },
     target: { type: "string" },
     risk: { type: "string" },
-    out: { type: "string" },
-    help: { type: "boolean" },
   });
   if (flags.help) {
     console.log(USAGE);
     return;
   }
-  if (!flags.data || !flags.symbol || !flags.out) throw new UsageError("--data, --symbol and --out are required");
-  const symbol = flags.symbol.toUpperCase();
-  const instrument = InstrumentCatalog.parse(DEFAULT_INSTRUMENTS).find(symbol);
-  if (!instrument) throw new UsageError(`unknown symbol ${symbol}`);
-  if (flags.strategy !== "ema-cross" && flags.strategy !== "model") throw new UsageError("--strategy must be ema-cross or model");
   if (flags.strategy === "model" && !flags.model) throw new UsageError("--strategy model needs --model <model.onnx>");
-  const nFolds = numberFlag(flags.folds, "folds", DEFAULT_FOLDS, 1, 100);
-  if (!Number.isInteger(nFolds)) throw new UsageError(`--folds must be an integer, got '${flags.folds}'`);
+  const nFolds = integerFlag(flags.folds, "folds", DEFAULT_FOLDS, 1, 100);
   let grid: RiskGridSpec;
   try {
     grid = normaliseGrid({
@@ -114,31 +83,15 @@ async function main(): Promise<void> {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 
-  const overrides = flags.config ? (JSON.parse(readFileSync(flags.config, "utf8")) as { trading?: Partial<InstrumentTradingConfigInput>; limits?: RiskLimitsInput }) : {};
-  const execution: Partial<ExecutionConfig> = { ...(overrides.trading?.execution as Partial<ExecutionConfig> | undefined) };
-  if (flags.commission !== undefined) execution.commissionPerLotUsd = numberFlag(flags.commission, "commission", 0, 0, 10_000);
-  if (flags.slippage !== undefined) execution.slippage = parseSlippage(flags.slippage);
-  const trading = InstrumentTradingConfigSchema.parse({ strategy: { kind: flags.strategy }, ...overrides.trading, symbol, execution });
-  const limits = RiskLimitsSchema.parse(overrides.limits ?? {});
-  const initialBalanceUsd = numberFlag(flags.balance, "balance", 100_000, 1, 1e12);
-
-  const bars = readBars(flags.data, flags.tz, flags.spread, flags.from, flags.to);
-  if (bars.length === 0) throw new UsageError("no bars in the chosen range");
+  const { symbol, instrument, trading, limits, initialBalanceUsd, bars, data, out } = backtestInputs(flags);
   const nBlocks = nFolds + 1;
   if (Math.floor(bars.length / nBlocks) < MIN_BLOCK_BARS) {
     throw new UsageError(`${bars.length} bars in ${nBlocks} blocks leave fewer than ${MIN_BLOCK_BARS} bars per block: use fewer --folds or more data`);
   }
 
-  let signals: (ModelSignalInput | null)[] | undefined;
-  let modelVersion: string | null = null;
-  if (trading.strategy.kind === "model" && flags.model) {
-    const manifest = ModelManifestSchema.parse(JSON.parse(readFileSync(join(dirname(flags.model), "manifest.json"), "utf8")));
-    modelVersion = manifest.version;
-    const startedMs = performance.now();
-    signals = await modelSignals(bars.map((bar) => pathBar(bar, instrument)), { version: manifest.version, classLabels: manifest.classLabels, onnx: readFileSync(flags.model) });
-    console.error(`model ${manifest.version}: ${signals.filter((s) => s !== null).length.toLocaleString("en-US")} signals in ${Math.round(performance.now() - startedMs)} ms (exits and sizing do not change them: scored once)`);
-  }
-  const modelSignalsOf = signals;
+  // Exits and sizing do not change a model's signals: they are scored once for every run.
+  const model = trading.strategy.kind === "model" && flags.model ? await loadModelSignals(flags.model, bars, instrument) : null;
+  const modelVersion = model?.version ?? null;
 
   const points = grid.stopAtr.length * grid.targetAtr.length * grid.riskPct.length;
   let progress: ReturnType<typeof progressBar> | undefined;
@@ -153,7 +106,7 @@ async function main(): Promise<void> {
     grid,
     nFolds,
     minBlockBars: MIN_BLOCK_BARS,
-    signalAt: modelSignalsOf === undefined ? undefined : (index) => modelSignalsOf[index] ?? null,
+    signalAt: model === null ? undefined : (index) => model.signals[index] ?? null,
     onProgress: (done, total, label) => {
       progress ??= progressBar("optimize", total);
       progress.update(done, label);
@@ -169,7 +122,7 @@ async function main(): Promise<void> {
     config: {
       symbol,
       strategy: trading.strategy.kind,
-      data: resolve(flags.data),
+      data: resolve(data),
       tz: flags.tz,
       spread: flags.spread,
       modelVersion,
@@ -178,8 +131,8 @@ async function main(): Promise<void> {
       limits,
     },
   });
-  mkdirSync(flags.out, { recursive: true });
-  const path = join(flags.out, "optimize.json");
+  mkdirSync(out, { recursive: true });
+  const path = join(out, "optimize.json");
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderOptimizeSummary(report));
   console.log(`wrote ${resolve(path)}`);

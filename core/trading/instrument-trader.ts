@@ -93,10 +93,8 @@ export interface PendingOrder {
   readonly entry: EntryContext;
 }
 
-/** Everything the kernel remembers: plain JSON, persisted by the InstrumentDO with each batch. */
-export interface InstrumentTraderState {
-  strategy: unknown;
-  regime: unknown;
+/** The kernel's own book: positions, orders and the strategy's holding. */
+interface TraderBook {
   positions: Position[];
   pending: PendingOrder[];
   lastQuote: { tsMs: number; bid: number; ask: number } | null;
@@ -107,6 +105,13 @@ export interface InstrumentTraderState {
   barsSinceEntry: number;
   /** Set by an emergency stop: the next quote closes every position. */
   flattenPending: boolean;
+}
+
+/** Everything the kernel remembers: plain JSON, persisted by the InstrumentDO with each batch. */
+export interface InstrumentTraderState extends TraderBook {
+  /** The strategy's and the regime detector's snapshots. */
+  strategy: unknown;
+  regime: unknown;
 }
 
 export interface InstrumentTraderConfig {
@@ -120,7 +125,7 @@ const NO_REQUESTS: readonly OrderRequest[] = Object.freeze([]);
 export class InstrumentTrader {
   private readonly strategy: EmaCrossStrategy | ModelStrategy;
   private readonly regime: RegimeDetector;
-  private readonly state: InstrumentTraderState;
+  private readonly state: TraderBook;
   private readonly symbol: string;
 
   constructor(private readonly config: InstrumentTraderConfig, state?: InstrumentTraderState) {
@@ -129,13 +134,12 @@ export class InstrumentTrader {
     this.strategy = strategy.kind === "ema-cross" ? new EmaCrossStrategy(strategy) : new ModelStrategy(strategy);
     this.regime = new RegimeDetector(regime);
     if (state) {
-      this.strategy.restore(state.strategy);
-      this.regime.restore(state.regime);
-      this.state = structuredClone(state);
+      const { strategy: strategyState, regime: regimeState, ...book } = state;
+      this.strategy.restore(strategyState);
+      this.regime.restore(regimeState);
+      this.state = structuredClone(book);
     } else {
       this.state = {
-        strategy: null,
-        regime: null,
         positions: [],
         pending: [],
         lastQuote: null,
@@ -149,11 +153,18 @@ export class InstrumentTrader {
 
   /** A deep copy of the state (strategy and regime included) as plain JSON. */
   snapshot(): InstrumentTraderState {
-    return structuredClone({ ...this.state, strategy: this.strategy.snapshot(), regime: this.regime.snapshot() });
+    // The strategy's and the detector's snapshots are fresh copies already; only the book needs cloning.
+    return { ...structuredClone(this.state), strategy: this.strategy.snapshot(), regime: this.regime.snapshot() };
   }
 
   positions(): readonly Position[] {
     return this.state.positions;
+  }
+
+  /** The latest quote (a copy), or null before the first. */
+  lastQuote(): { tsMs: number; bid: number; ask: number } | null {
+    const quote = this.state.lastQuote;
+    return quote === null ? null : { ...quote };
   }
 
   pendingOrders(): readonly PendingOrder[] {

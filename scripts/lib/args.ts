@@ -22,6 +22,13 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   return parsed;
 }
 
+/** A flag as an integer within bounds. */
+export function integerFlag(value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const parsed = numberFlag(value, name, fallback, min, max);
+  if (!Number.isInteger(parsed)) throw new UsageError(`--${name} must be an integer, got '${value}'`);
+  return parsed;
+}
+
 /** Runs a script's main, mapping UsageError to exit 2 with usage and anything else to exit 1. */
 export function runMain(main: () => Promise<void>, usage: string): void {
   main().then(

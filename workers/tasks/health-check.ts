@@ -1,17 +1,16 @@
 /** The platform health check: D1, both R2 buckets, the account's trading state and every instrument's feed. */
-import { DEFAULT_ACCOUNT_ID } from "../../core/schemas/account.js";
 import { desc } from "drizzle-orm";
 import { feedFreshness } from "../../core/market/freshness.js";
+import { DEFAULT_ACCOUNT_ID } from "../../core/schemas/account.js";
 import { worstStatus, type CheckResult, type HealthStatus } from "../../core/schemas/health.js";
 import { db } from "../db/client.js";
 import { healthChecks } from "../db/schema.js";
+import { accountStub } from "../trading-rpc.js";
 import { instrumentStub } from "../instruments.js";
 import { platformOf } from "../platform.js";
 
 /** A feed whose newest tick is older than this during trading hours is stale. */
 export const FEED_MAX_AGE_MS = 5 * 60_000;
-/** Name of the account checked (one account per deployment for now). */
-export { DEFAULT_ACCOUNT_ID };
 
 export interface HealthReport {
   status: HealthStatus;
@@ -52,8 +51,7 @@ export async function runHealthCheck(env: Env, nowMs: number): Promise<HealthRep
       return { status: "ok", detail: "bucket listed" };
     }),
     timed("account", async () => {
-      const stub = env.ACCOUNT_DO.get(env.ACCOUNT_DO.idFromName(DEFAULT_ACCOUNT_ID));
-      const state = await stub.state(DEFAULT_ACCOUNT_ID);
+      const state = await accountStub(env).state(DEFAULT_ACCOUNT_ID);
       const status: HealthStatus = state.tradingState === "ACTIVE" ? "ok" : "degraded";
       return { status, detail: `trading ${state.tradingState}: ${state.reason}` };
     }),

@@ -1,5 +1,6 @@
 /** Builders for the risk tests: limits, requests, positions and trades with defaults, and a seeded PRNG. */
 import { RiskLimitsSchema, type OrderRequest, type Position, type RiskLimits, type RiskLimitsInput, type Trade } from "../../../core/schemas/trading.js";
+import { mulberry32 } from "../../../training/models/random.js";
 
 /** 2026-03-24 00:00:00 UTC (a Tuesday): the start of a UTC day. */
 export const DAY0_MS = Date.UTC(2026, 2, 24);
@@ -100,14 +101,5 @@ export function tradeFor(position: Position, exitTsMs: number, netPnlUsd: number
   };
 }
 
-/** Mulberry32: a tiny seeded PRNG giving floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The project's seeded generator (the trainer's), re-exported for the tests that build on these helpers. */
+export { mulberry32 };

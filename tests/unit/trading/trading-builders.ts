@@ -28,6 +28,7 @@ import {
   type ModelSignalInput,
   type TraderSink,
 } from "../../../core/trading/instrument-trader.js";
+import { mulberry32 } from "../../../training/models/random.js";
 
 /** 2026-03-24 14:00:00 UTC, a Tuesday inside XAUUSD trading hours. */
 export const T0_MS = Date.UTC(2026, 2, 24, 14, 0, 0);
@@ -89,17 +90,8 @@ export function crossScenario(): SourceBar[] {
   ];
 }
 
-/** Mulberry32: a tiny seeded PRNG giving floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The project's seeded generator (the trainer's), re-exported for the tests that build on these helpers. */
+export { mulberry32 };
 
 /** `count` contiguous bars of a seeded random walk from `startPrice`, prices on the 0.01 grid, minutes from `startIndex`. */
 export function walkBars(count: number, options: { seed?: number; startIndex?: number; startPrice?: number } = {}): SourceBar[] {
