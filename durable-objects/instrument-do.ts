@@ -5,6 +5,7 @@
  * hibernating WebSocket subscribers. Native RPC only (fetch is used for the WebSocket upgrade alone).
  */
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import { ConflictError, UnavailableError, UnprocessableError } from "../core/errors/app-error.js";
 import { DEFAULT_ACCOUNT_ID } from "../core/schemas/account.js";
 import type { Instrument } from "../core/instruments/instrument.js";
@@ -296,6 +297,31 @@ export class InstrumentDO extends DurableObject<Env> {
   /** Outbox records and account events not delivered yet (operations and tests). */
   async deliveryBacklog(): Promise<{ outbox: number; accountEvents: number }> {
     return { outbox: this.outbox.pending(), accountEvents: this.desk?.undeliveredAccountEvents() ?? 0 };
+  }
+
+  /**
+   * The retention ingest applies, for the daily system_cleanup task: raw ticks older than TICK_RETENTION_HOURS and
+   * feature rows and signals older than 30 days, both behind the newest tick (as on ingest, so a replay of history
+   * keeps its recent part and a stopped feed keeps its last hours). Ingest prunes only once the stream has moved on
+   * an hour since its last prune; this catches up whatever that left. `dryRun` counts without deleting.
+   */
+  async applyRetention(dryRun = false): Promise<{ ticks: number; featureRows: number; signals: number }> {
+    const args = z.strictObject({ dryRun: z.boolean() }).parse({ dryRun });
+    const newestTickMs = this.symbol === null ? undefined : this.feedFor(this.symbol).lastTick()?.tsMs;
+    if (newestTickMs === undefined) return { ticks: 0, featureRows: 0, signals: 0 };
+    const tickCutoffMs = newestTickMs - this.platform.config.tickRetentionMs;
+    const signalCutoffMs = newestTickMs - SIGNAL_RETENTION_MS;
+    const sql = this.ctx.storage.sql;
+    const olderThan = (table: "ticks" | "feature_rows" | "signals", cutoffMs: number) =>
+      sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ts_ms < ?`, cutoffMs).one().n;
+    return this.ctx.storage.transactionSync(() => {
+      const counts = { ticks: olderThan("ticks", tickCutoffMs), featureRows: olderThan("feature_rows", signalCutoffMs), signals: olderThan("signals", signalCutoffMs) };
+      if (!args.dryRun) {
+        this.store.pruneTicks(tickCutoffMs);
+        this.pipeline.store.prune(signalCutoffMs);
+      }
+      return counts;
+    });
   }
 
   /** Outbox delivery to D1 (with retries) and the clock-driven bar close of live feeds. */

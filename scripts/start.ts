@@ -4,7 +4,8 @@
  * deploys the shipped demo model and replays the shipped real XAUUSD demo data (so every closed M1 bar gets a
  * signal). PERSIST_DIR (default .wrangler/state) holds the local D1, R2, DO and queue state.
  */
-import { RegistryClient, RegistryError } from "../training/registry-client.js";
+import { PlatformError } from "../training/platform-http.js";
+import { RegistryClient } from "../training/registry-client.js";
 import { DEMO_SYMBOL, loadDemoData } from "./lib/demo-data.js";
 import { deployDemoModel, describeDemoDeployment } from "./lib/demo-model.js";
 import { DEV_VARS, ensureDevVars, localAdminToken, readDevVars } from "./lib/dev-vars.js";
@@ -24,7 +25,7 @@ async function deployDemoModelOrWarn(baseUrl: string, accessToken: string): Prom
     console.log(describeDemoDeployment(await deployDemoModel(registry)));
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof RegistryError ? `${error.code}: ` : "";
+    const code = error instanceof PlatformError ? `${error.code}: ` : "";
     console.error(`demo model: NOT deployed (${code}${message}); the platform runs without signals`);
   }
 }

@@ -14,7 +14,8 @@ import { writeArtifacts } from "./pipeline/artifacts.js";
 import { readDatasetFile } from "./pipeline/dataset.js";
 import { type ChampionComparison, renderTextReport } from "./pipeline/report.js";
 import { DEFAULT_SPLIT_SETTINGS, trainAndEvaluate } from "./pipeline/train.js";
-import { type DeployOutcome, type ModelRecord, RegistryClient, RegistryError } from "./registry-client.js";
+import { PlatformError } from "./platform-http.js";
+import { type DeployOutcome, type ModelRecord, RegistryClient } from "./registry-client.js";
 
 const SPEC = XAU_M1_CORE_SPEC;
 const DEFAULT_TRIALS = 30;
@@ -84,7 +85,7 @@ function registryOf(flags: { upload?: string; key?: string; deploy?: boolean }):
 
 /** A registry failure as one line: its code and message (and the status). */
 function registryFailure(error: unknown): string {
-  if (error instanceof RegistryError) {
+  if (error instanceof PlatformError) {
     const status = error.status === null ? "" : ` (HTTP ${error.status})`;
     const details = error.details === undefined ? "" : `; details ${JSON.stringify(error.details).slice(0, 500)}`;
     return `${error.code}: ${error.message}${status}${details}`;

@@ -4,6 +4,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { ValidationError } from "../core/errors/app-error.js";
 import { apiKeyRoutes } from "./api/api-keys.js";
 import { auditRoutes } from "./api/audit.js";
+import { backupRoutes } from "./api/backups.js";
 import { authRoutes } from "./api/auth.js";
 import { dataRoutes } from "./api/data.js";
 import { healthRoutes } from "./api/health.js";
@@ -14,7 +15,10 @@ import { riskAlertRoutes } from "./api/risk-alerts.js";
 import { riskRoutes } from "./api/risk.js";
 import { signalRoutes } from "./api/signals.js";
 import { streamRoutes } from "./api/stream.js";
+import { notificationRoutes } from "./api/notifications.js";
 import { systemRoutes } from "./api/system.js";
+import { taskRoutes } from "./api/tasks.js";
+import { trainingRoutes } from "./api/training.js";
 import { tradeRoutes } from "./api/trades.js";
 import { userRoutes } from "./api/users.js";
 import { DECLARED_ACCESS, PUBLIC } from "./http/access.js";
@@ -45,7 +49,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", (c, next) => (isModelUpload(c.req.method, c.req.path) ? next() : globalBodyLimit(c, next)));
   app.use("*", auditTrail());
 
-  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes, tradeRoutes, riskAlertRoutes, portfolioRoutes, riskRoutes]) {
+  for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes, tradeRoutes, riskAlertRoutes, portfolioRoutes, riskRoutes, taskRoutes, trainingRoutes, notificationRoutes, backupRoutes]) {
     app.route("/", routes);
   }
 

@@ -10,7 +10,7 @@ export const PlatformConfigSchema = z.object({
     .describe("Deployment environment; 'development' and 'test' relax cookie security"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Lowest structured-log level written"),
   TICK_RETENTION_HOURS: intFromString(1, 24 * 90).default(48)
-    .describe("Raw ticks older than this (behind the newest tick) are pruned from an instrument's storage"),
+    .describe("Raw ticks older than this (behind the newest tick) are pruned from an instrument's storage, on ingest and by the daily system_cleanup"),
   OUT_OF_ORDER_TOLERANCE_MS: intFromString(0, 60_000).default(2_000)
     .describe("How far behind the newest tick a tick may arrive and still be accepted; also the bar-close grace"),
   BAR_CLOSE_GRACE_MS: intFromString(0, 60_000).default(0)
@@ -30,6 +30,17 @@ export const PlatformConfigSchema = z.object({
     .describe("JSON array of per-instrument trading configurations (strategy, filters, exits, fills); empty: no automated trading"),
   ACCOUNT_INITIAL_BALANCE_USD: z.coerce.number().positive().max(1e12).default(100_000)
     .describe("Starting balance of a new paper account, USD"),
+  TASK_RETRY_BASE_S: intFromString(0, 3_600).default(5)
+    .describe("First retry delay of a failed task, seconds; each further retry doubles it (with jitter), up to TASK_RETRY_MAX_S"),
+  TASK_RETRY_MAX_S: intFromString(0, 43_200).default(900).describe("Longest retry delay, seconds"),
+  TASK_FAULT_INJECTION_RATE: z.coerce.number().min(0).max(1).default(0)
+    .describe("Fault drills only: the share of task runs failed on purpose before the processor runs; refused in staging and production"),
+  BACKUP_RETENTION_COUNT: intFromString(1, 1_000).default(10).describe("Completed backups kept; older ones are deleted after each backup"),
+  NOTIFICATIONS: z.string().default('{"channels":{"log":{"kind":"log"}},"routes":[{"events":["*"],"channels":["log"]}]}')
+    .describe("JSON notification config: channels (log, webhook, telegram, email), routes per event, rate limits (README \"Notifications\")"),
+  NOTIFY_WEBHOOK_SECRET: z.string().optional().describe("Secret: HMAC-SHA256 key that signs webhook notifications"),
+  TELEGRAM_BOT_TOKEN: z.string().optional().describe("Secret: Telegram Bot API token"),
+  EMAIL_API_KEY: z.string().optional().describe("Secret: bearer key of the HTTP mail API"),
   JWT_ISSUER: z.string().min(1).default("aurum-edge").describe("`iss` of access tokens"),
   JWT_AUDIENCE: z.string().min(1).default("aurum-edge-api").describe("`aud` of access tokens"),
   ACCESS_TOKEN_TTL_S: intFromString(60, 86_400).default(900).describe("Access-token lifetime, seconds"),
@@ -66,7 +77,21 @@ export interface PlatformConfig {
   readonly tradingJson: string;
   readonly initialBalanceUsd: number;
   readonly outboxFlushDelayMs: number;
+  readonly tasks: TaskConfig;
   readonly auth: AuthConfig;
+}
+
+/** Task-system settings (retries, fault drills, backups, notifications). */
+export interface TaskConfig {
+  readonly retryBaseS: number;
+  readonly retryMaxS: number;
+  readonly faultInjectionRate: number;
+  readonly backupRetentionCount: number;
+  /** Raw JSON of the notification config, parsed by core/notifications. */
+  readonly notificationsJson: string;
+  readonly webhookSecret: string | undefined;
+  readonly telegramBotToken: string | undefined;
+  readonly emailApiKey: string | undefined;
 }
 
 /** Authentication settings and secrets. */
@@ -91,7 +116,10 @@ export interface AuthConfig {
 
 /** Parses variables into a frozen config; throws a ZodError naming each bad key. */
 export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConfig {
-  const v = PlatformConfigSchema.parse(vars);
+  const v = PlatformConfigSchema.refine(
+    (c) => c.TASK_FAULT_INJECTION_RATE === 0 || c.APP_ENV === "development" || c.APP_ENV === "test",
+    { message: "TASK_FAULT_INJECTION_RATE is for drills in development and test only", path: ["TASK_FAULT_INJECTION_RATE"] },
+  ).parse(vars);
   return Object.freeze({
     appEnv: v.APP_ENV,
     logLevel: v.LOG_LEVEL,
@@ -106,6 +134,16 @@ export function parsePlatformConfig(vars: Record<string, unknown>): PlatformConf
     tradingJson: v.TRADING,
     initialBalanceUsd: v.ACCOUNT_INITIAL_BALANCE_USD,
     outboxFlushDelayMs: v.OUTBOX_FLUSH_DELAY_MS,
+    tasks: Object.freeze({
+      retryBaseS: v.TASK_RETRY_BASE_S,
+      retryMaxS: v.TASK_RETRY_MAX_S,
+      faultInjectionRate: v.TASK_FAULT_INJECTION_RATE,
+      backupRetentionCount: v.BACKUP_RETENTION_COUNT,
+      notificationsJson: v.NOTIFICATIONS,
+      webhookSecret: v.NOTIFY_WEBHOOK_SECRET,
+      telegramBotToken: v.TELEGRAM_BOT_TOKEN,
+      emailApiKey: v.EMAIL_API_KEY,
+    }),
     auth: Object.freeze({
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Base URL of the local stub for third-party HTTP (tests/support/node/stub-http-server.ts). */
+      STUB_HTTP_URL: string;
     }
   }
 }

@@ -259,6 +259,14 @@ function schemasFailingOnEmpty(): { key: string; path: string; method: string; w
   return found;
 }
 
+/** A well-formed value of a path parameter (so that only the body or query fails). */
+function placeholderParam(path: string, name: string): string {
+  if (name === "symbol") return "XAUUSD";
+  if (path.includes("/tasks/")) return `tsk_${crypto.randomUUID().replaceAll("-", "")}`;
+  if (path.includes("/backups/")) return "bkp_20260101T000000Z_0123abcd";
+  return crypto.randomUUID();
+}
+
 /** A credential that passes each route's access check. */
 async function credentialFor(key: string): Promise<As> {
   const access = DECLARED_ACCESS.get(key);
@@ -277,7 +285,7 @@ describe("validation failures", () => {
   });
 
   it.each(schemasFailingOnEmpty())("$key answers an empty $where with 400 listing the failing fields", async ({ key, path, method, where, paths }) => {
-    const url = path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === "symbol" ? "XAUUSD" : crypto.randomUUID()));
+    const url = path.replace(/\{([^}]+)\}/g, (_, name: string) => placeholderParam(path, name));
     const init: RequestInit = where === "json" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method };
     const response = await call(url, init, await credentialFor(key));
     const body = (await response.json()) as ErrorEnvelope;

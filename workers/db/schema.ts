@@ -1,10 +1,11 @@
 /** D1 tables (drizzle). Migrations are generated from this file with `npm run db:generate`. */
 import { sql } from "drizzle-orm";
-import { integer, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, real, sqliteTable, text, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { LabelDefinition } from "../../core/ml/labels.js";
 import type { FeatureSpecRef } from "../../core/ml/manifest.js";
 import type { PromotionDecision } from "../../core/ml/promotion.js";
 import type { HeldOutSummary } from "../../core/schemas/registry.js";
+import { BACKUP_KINDS, NOTIFICATION_SEVERITIES, TASK_EVENT_KINDS, TASK_STATUSES, TASK_TYPES, type TaskError } from "../../core/schemas/tasks.js";
 import { EXIT_REASONS, REGIMES, RISK_EVENT_KINDS } from "../../core/schemas/trading.js";
 
 /** One run of the platform health check and its per-check results. */
@@ -280,4 +281,126 @@ export const riskEvents = sqliteTable(
     index("risk_events_by_time").on(table.tsMs, table.id),
     index("risk_events_by_severity_time").on(table.severity, table.tsMs, table.id),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The task system (workers/tasks): D1 decides, the TASKS queue only delivers task ids.
+
+/** Tasks: one row per unit of background work, its lease while it runs and its outcome. */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    /** tsk_ + 32 hex digits. */
+    id: text("id").primaryKey(),
+    type: text("type", { enum: TASK_TYPES }).notNull(),
+    status: text("status", { enum: TASK_STATUSES }).notNull(),
+    /** 0 (lowest) to 9 (highest). */
+    priority: integer("priority").notNull(),
+    /** JSON payload, valid for the type's schema (defaults filled in). */
+    payload: text("payload", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    dependencyPolicy: text("dependency_policy", { enum: ["fail", "cancel"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    runAfterMs: integer("run_after_ms").notNull(),
+    timeoutMs: integer("timeout_ms").notNull(),
+    /** Random token of the current claim: every outcome must present it, so a stale runner can never write. */
+    leaseToken: text("lease_token"),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAtMs: integer("lease_expires_at_ms"),
+    /** JSON result of the successful run. */
+    result: text("result", { mode: "json" }),
+    /** JSON TaskError of the latest failure. */
+    error: text("error", { mode: "json" }).$type<TaskError>(),
+    parentTaskId: text("parent_task_id"),
+    /** Creating a task with a key that exists answers the existing task (cron slots, follow-up rules). */
+    dedupeKey: text("dedupe_key").unique(),
+    createdBy: text("created_by").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+    startedAtMs: integer("started_at_ms"),
+    finishedAtMs: integer("finished_at_ms"),
+  },
+  (table) => [
+    index("tasks_by_created").on(table.createdAtMs, table.id),
+    index("tasks_by_status_type").on(table.status, table.type, table.priority, table.createdAtMs),
+    index("tasks_by_lease").on(table.status, table.leaseExpiresAtMs),
+  ],
+);
+
+/** Edges of the dependency graph: `taskId` runs only after `dependsOnId` succeeded. */
+export const taskDependencies = sqliteTable(
+  "task_dependencies",
+  {
+    taskId: text("task_id").notNull().references(() => tasks.id, { onDelete: "cascade" }),
+    dependsOnId: text("depends_on_id").notNull().references(() => tasks.id, { onDelete: "cascade" }),
+  },
+  (table) => [primaryKey({ columns: [table.taskId, table.dependsOnId] }), index("task_dependencies_by_dependency").on(table.dependsOnId)],
+);
+
+/** The audit trail of every task: append-only, one row per state change (and trainer heartbeat). */
+export const taskEvents = sqliteTable(
+  "task_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: text("task_id").notNull(),
+    atMs: integer("at_ms").notNull(),
+    kind: text("kind", { enum: TASK_EVENT_KINDS }).notNull(),
+    fromStatus: text("from_status", { enum: TASK_STATUSES }),
+    toStatus: text("to_status", { enum: TASK_STATUSES }),
+    attempt: integer("attempt").notNull(),
+    actor: text("actor").notNull(),
+    /** JSON detail: the error analysis, the lease, the result summary. */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [index("task_events_by_task").on(table.taskId, table.id), index("task_events_by_time").on(table.atMs)],
+);
+
+/** The backup registry: one row per backup in the BACKUPS bucket under `backups/<id>/`. */
+export const backups = sqliteTable(
+  "backups",
+  {
+    /** bkp_<UTC yyyymmddThhmmss>_<8 hex>. */
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: BACKUP_KINDS }).notNull(),
+    status: text("status", { enum: ["running", "completed", "failed", "deleted"] }).notNull(),
+    /** The latest migration applied when the backup was taken. */
+    schemaVersion: text("schema_version"),
+    tables: integer("tables"),
+    rows: integer("rows"),
+    /** Compressed bytes written (tables and model files). */
+    bytes: integer("bytes"),
+    modelFiles: integer("model_files"),
+    manifestSha256: text("manifest_sha256"),
+    taskId: text("task_id"),
+    reason: text("reason"),
+    createdAtMs: integer("created_at_ms").notNull(),
+    completedAtMs: integer("completed_at_ms"),
+    verifiedAtMs: integer("verified_at_ms"),
+    verifyStatus: text("verify_status", { enum: ["ok", "corrupt"] }),
+    /** JSON: what the last verification found (mismatching files). */
+    verifyDetail: text("verify_detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    restoredAtMs: integer("restored_at_ms"),
+    error: text("error"),
+  },
+  (table) => [index("backups_by_created").on(table.createdAtMs)],
+);
+
+/** Every attempt to deliver a notification on a channel, including the ones rate limiting skipped. */
+export const notificationDeliveries = sqliteTable(
+  "notification_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    atMs: integer("at_ms").notNull(),
+    event: text("event").notNull(),
+    severity: text("severity", { enum: NOTIFICATION_SEVERITIES }).notNull(),
+    channel: text("channel").notNull(),
+    channelKind: text("channel_kind", { enum: ["log", "webhook", "telegram", "email"] }).notNull(),
+    outcome: text("outcome", { enum: ["sent", "failed", "rate_limited"] }).notNull(),
+    httpStatus: integer("http_status"),
+    latencyMs: integer("latency_ms"),
+    error: text("error"),
+    taskId: text("task_id"),
+    title: text("title").notNull(),
+  },
+  (table) => [index("notification_deliveries_by_channel_event").on(table.channel, table.event, table.atMs), index("notification_deliveries_by_time").on(table.atMs)],
 );

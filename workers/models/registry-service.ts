@@ -181,6 +181,24 @@ function auditedDecision(decision: PromotionDecision): Record<string, unknown> {
 }
 
 /**
+ * What the promotion rule would decide for model `id` against the current champion, without deploying anything
+ * (the training hand-off uses it to decide whether a trained model gets a deploy task).
+ */
+export async function previewPromotion(ctx: Pick<RegistryContext, "env" | "db">, id: number): Promise<{ model: ModelRecord; decision: PromotionDecision }> {
+  const row = await findModelById(ctx.db, id);
+  if (row === undefined) throw new NotFoundError(`no model ${id}`);
+  const model = toModelRecord(row);
+  const slots = await slotModels(ctx.db, model.symbol, model.timeframe);
+  const champion = slots.champion === null || slots.champion.id === model.id ? null : toModelRecord(slots.champion);
+  const [candidateManifest, championManifest] = await Promise.all([
+    readManifest(ctx.env.MODELS, model.symbol, model.version),
+    champion === null ? null : readManifest(ctx.env.MODELS, model.symbol, champion.version),
+  ]);
+  const decision = decidePromotion({ candidate: candidateManifest, champion: championManifest, target: await promotionTarget(model.symbol), force: false });
+  return { model, decision };
+}
+
+/**
  * Makes model `id` the champion of its symbol and timeframe if the promotion rule allows it against the current
  * champion (refused → PromotionRefusedError, 409); `force` (checked for the admin role by the route) overrides the
  * score-based refusals. The shadow slot empties when the model was the shadow.

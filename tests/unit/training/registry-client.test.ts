@@ -1,6 +1,7 @@
 /** The registry client against a local stub server: requests as the contract says, errors, retries, deploy refusals. */
 import { afterEach, describe, expect, it } from "vitest";
-import { RegistryClient, RegistryError } from "../../../training/registry-client.js";
+import { PLATFORM_BAD_RESPONSE, PLATFORM_UNREACHABLE, PlatformError } from "../../../training/platform-http.js";
+import { RegistryClient } from "../../../training/registry-client.js";
 import { manifestFixture } from "../ml/manifest-fixture.js";
 import {
   deployedAnswer,
@@ -48,12 +49,12 @@ async function clientFor(handler: StubHandler, retries: string[] = []): Promise<
   return { stub, client };
 }
 
-async function caught(promise: Promise<unknown>): Promise<RegistryError> {
+async function caught(promise: Promise<unknown>): Promise<PlatformError> {
   const error = await promise.then(
     () => undefined,
     (failure: unknown) => failure,
   );
-  if (!(error instanceof RegistryError)) throw new Error(`expected a RegistryError, got ${String(error)}`);
+  if (!(error instanceof PlatformError)) throw new Error(`expected a PlatformError, got ${String(error)}`);
   return error;
 }
 
@@ -107,7 +108,7 @@ describe("RegistryClient", () => {
     expect(new Uint8Array(await (model as File).arrayBuffer())).toEqual(onnx);
   });
 
-  it("turns an error envelope into a RegistryError with its code, message and details, without retrying a 4xx", async () => {
+  it("turns an error envelope into a PlatformError with its code, message and details, without retrying a 4xx", async () => {
     const retries: string[] = [];
     const { stub, client } = await clientFor(
       () => ({ status: 409, json: errorEnvelope("VERSION_EXISTS", "version v2 is already registered", { version: "v2" }) }),
@@ -120,26 +121,28 @@ describe("RegistryClient", () => {
     expect(retries).toEqual([]);
   });
 
-  it("retries 5xx answers and dropped connections, then returns the answer", async () => {
+  it("retries 5xx answers, dropped connections and 429, then returns the answer", async () => {
     const retries: string[] = [];
     let calls = 0;
     const { stub, client } = await clientFor(() => {
       calls += 1;
       if (calls === 1) return { status: 503, json: errorEnvelope("UPSTREAM_UNAVAILABLE", "D1 is down") };
       if (calls === 2) return { drop: true };
+      if (calls === 3) return { status: 429, json: errorEnvelope("RATE_LIMITED", "slow down") };
       return { status: 201, json: { model: RECORD } };
     }, retries);
     expect(await client.uploadModel(MANIFEST, new Uint8Array([1, 2, 3]))).toEqual(RECORD);
-    expect(stub.requests).toHaveLength(3);
-    expect(retries).toHaveLength(2);
+    expect(stub.requests).toHaveLength(4);
+    expect(retries).toHaveLength(3);
     expect(retries[0]).toMatch(/^POST \/api\/v1\/models: HTTP 503; retry 1\/3/);
+    expect(retries[2]).toMatch(/^POST \/api\/v1\/models: HTTP 429; retry 3\/3/);
     // The multipart body is rebuilt for every attempt: the last one arrives whole.
-    const last = stub.requests[2];
-    if (last === undefined) throw new Error("no third request");
+    const last = stub.requests[3];
+    if (last === undefined) throw new Error("no fourth request");
     expect(JSON.parse(String((await formDataOf(last)).get("manifest")))).toEqual(MANIFEST);
   });
 
-  it("gives up after maxAttempts with the registry's last error, or REGISTRY_UNREACHABLE without an answer", async () => {
+  it("gives up after maxAttempts with the registry's last error, or PLATFORM_UNREACHABLE without an answer", async () => {
     const { stub, client } = await clientFor(() => ({ status: 500, json: errorEnvelope("INTERNAL", "boom") }));
     const serverError = await caught(client.listModels({ symbol: "XAUUSD" }));
     expect(serverError).toMatchObject({ code: "INTERNAL", message: "boom", status: 500 });
@@ -150,7 +153,7 @@ describe("RegistryClient", () => {
     await stub.close();
     const unreachable = new RegistryClient({ baseUrl: url, apiKey: KEY, retryDelayMs: 1, maxAttempts: 2 });
     const networkError = await caught(unreachable.listModels({ symbol: "XAUUSD" }));
-    expect(networkError.code).toBe("REGISTRY_UNREACHABLE");
+    expect(networkError.code).toBe(PLATFORM_UNREACHABLE);
     expect(networkError.status).toBeNull();
     expect(networkError.message).toMatch(/failed after 2 attempts/);
   });
@@ -158,7 +161,7 @@ describe("RegistryClient", () => {
   it("refuses an answer that breaks the contract", async () => {
     const { client } = await clientFor(() => ({ status: 200, json: { models: [{ id: 1, version: "v1" }] } }));
     const error = await caught(client.listModels({ symbol: "XAUUSD" }));
-    expect(error.code).toBe("REGISTRY_BAD_RESPONSE");
+    expect(error.code).toBe(PLATFORM_BAD_RESPONSE);
     const html = await clientFor(() => ({ status: 404, bytes: new TextEncoder().encode("<html>Not Found</html>") }));
     expect(await caught(html.client.downloadModel(9))).toMatchObject({ code: "HTTP_404", message: "<html>Not Found</html>" });
   });

@@ -235,7 +235,7 @@ describe("npx tsx training/train-cli.ts --upload", () => {
   it("keeps the trained files and exits 1 when the registry cannot be reached", () => {
     const run = runs.unreachable;
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/error: asking http:\/\/127\.0\.0\.1:\d+ for the champion failed \(REGISTRY_UNREACHABLE: /);
+    expect(run.stderr).toMatch(/error: asking http:\/\/127\.0\.0\.1:\d+ for the champion failed \(PLATFORM_UNREACHABLE: /);
     expect(run.stderr).toContain("nothing was uploaded");
     const manifest = ModelManifestSchema.parse(JSON.parse(readFileSync(join(out("unreachable"), "manifest.json"), "utf8")));
     expect(manifest.metrics.heldOut.champion).toBeNull();
