@@ -93,8 +93,11 @@ describe("schemaMismatches", () => {
 
 describe("nonEmptyTables", () => {
   it("counts only tables with rows that are not bootstrap tables", () => {
-    const counts = new Map([["users", 1], ["refresh_tokens", 2], ["audit_log", 5], ["login_throttle", 1], ["revoked_access_tokens", 1], ["trades", 0], ["tasks", 3], ["api_keys", 1]]);
-    expect(nonEmptyTables(counts)).toEqual(["api_keys", "tasks"]);
+    const counts = new Map([
+      ["users", 1], ["refresh_tokens", 2], ["audit_log", 5], ["login_throttle", 1], ["revoked_access_tokens", 1], ["api_keys", 1],
+      ["tasks", 3], ["task_events", 9], ["health_checks", 2], ["backups", 1], ["trades", 0], ["signals", 4], ["models", 1],
+    ]);
+    expect(nonEmptyTables(counts)).toEqual(["models", "signals"]);
   });
 
   it("names exactly the login's tables as bootstrap", () => {
