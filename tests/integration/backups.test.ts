@@ -14,7 +14,7 @@ import type { ModelManifest } from "../../core/ml/manifest.js";
 import type { BackupDetailSchema, BackupPageSchema, BackupRecord, BackupVerification, RestoreResult } from "../../core/schemas/backups.js";
 import type { ErrorEnvelope } from "../../core/schemas/common.js";
 import type { Fill, OutboxRecord, RiskEvent, SignalRecord, Trade } from "../../core/schemas/trading.js";
-import { parseTaskPayload, type DataBackupPayload, type TaskRecord } from "../../core/schemas/tasks.js";
+import type { TaskRecord } from "../../core/schemas/tasks.js";
 import type { z } from "zod";
 import { createBackup } from "../../workers/backups/create-backup.js";
 import { HashingR2Writer } from "../../workers/backups/r2-files.js";
@@ -24,13 +24,12 @@ import { healthChecks, modelDeployments, notificationDeliveries, taskDependencie
 import { insertOutboxRecords } from "../../workers/db/trading-records.js";
 import { createLogger } from "../../workers/log.js";
 import { platformOf } from "../../workers/platform.js";
-import type { TaskRun } from "../../workers/tasks/processor.js";
 import { runDataBackup } from "../../workers/tasks/processors/data-backup.js";
 import { REGISTRY_MODEL_BASE64 } from "../fixtures/models/registry-bytes.js";
 import registryManifestJson from "../fixtures/models/registry-manifest.json";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { bearer, call, loginAs, postJson, type As } from "./http.js";
-import { waitForStatus } from "./task-support.js";
+import { processorRun, waitForStatus } from "./task-support.js";
 
 beforeEach(freshState);
 
@@ -61,35 +60,6 @@ async function wipeDatabase(): Promise<void> {
   const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").all<{ name: string }>();
   await env.DB.batch([env.DB.prepare("PRAGMA defer_foreign_keys = ON"), ...results.map(({ name }) => env.DB.prepare(`DROP TABLE "${name}"`))]);
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-}
-
-function backupRun(payload: Partial<DataBackupPayload> = {}, nowMs = Date.now()): TaskRun<"data_backup"> {
-  const parsed = parseTaskPayload("data_backup", payload);
-  const task: TaskRecord = {
-    id: `tsk_${crypto.randomUUID().replaceAll("-", "")}`,
-    type: "data_backup",
-    status: "running",
-    priority: 6,
-    payload: parsed,
-    dependsOn: [],
-    dependencyPolicy: "cancel",
-    attempts: 1,
-    maxAttempts: 3,
-    runAfterMs: nowMs,
-    timeoutMs: 600_000,
-    leaseOwner: "test",
-    leaseExpiresAtMs: nowMs + 660_000,
-    result: null,
-    error: null,
-    parentTaskId: null,
-    dedupeKey: null,
-    createdBy: "test",
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    startedAtMs: nowMs,
-    finishedAtMs: null,
-  };
-  return { env, task, payload: parsed, nowMs, signal: new AbortController().signal, log };
 }
 
 async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
@@ -352,7 +322,7 @@ describe("backup → wipe → restore", () => {
   it("gives every table back row for row, and the lost model file", async () => {
     await seed({ trades: 400, signals: 2_500, riskEvents: 300, tasks: 40 });
     const backupStartedMs = Date.now();
-    const result = await runDataBackup(backupRun({ kind: "scheduled" }));
+    const result = await runDataBackup(processorRun("data_backup", { kind: "scheduled" }));
     const backupMs = Date.now() - backupStartedMs;
     const original = await snapshot();
     const modelKeys = await keysUnder(env.MODELS, "models/");
@@ -504,7 +474,7 @@ async function expectEmpty(except: readonly string[] = []): Promise<void> {
 describe("a corrupted backup", () => {
   it("is refused by verify and restore when a table file changed or vanished, with nothing written", async () => {
     await seed({ trades: 20, signals: 50, riskEvents: 5, tasks: 12 });
-    const { backupId: id } = (await runDataBackup(backupRun({ includeModels: true }))) as { backupId: string };
+    const { backupId: id } = (await runDataBackup(processorRun("data_backup", { includeModels: true }))) as { backupId: string };
     const tradesKey = tableFileKey(id, "trades");
     // One changed price in one row: same row count, different bytes.
     const manifest = await storedManifest(id);
@@ -603,7 +573,7 @@ describe("retention", () => {
     expect(keep).toBe(10);
     const startMs = Date.now() - 60_000;
     const taken: { backupId: string; deleted: string[] }[] = [];
-    for (let i = 0; i < keep + 2; i++) taken.push((await runDataBackup(backupRun({ includeModels: false }, startMs + i * 1_000))) as { backupId: string; deleted: string[] });
+    for (let i = 0; i < keep + 2; i++) taken.push((await runDataBackup(processorRun("data_backup", { includeModels: false }, startMs + i * 1_000))) as { backupId: string; deleted: string[] });
 
     expect(taken.map((t) => t.deleted)).toEqual([...Array.from({ length: keep }, () => []), [taken[0]!.backupId], [taken[1]!.backupId]]);
     const page = await json<z.infer<typeof BackupPageSchema>>(await call("/api/v1/backups?limit=50", {}, await apiKey("viewer", ["read"])), 200);

@@ -7,19 +7,14 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { beforeEach, describe, expect, it } from "vitest";
-import { barsToTicks } from "../../core/market/tick-path.js";
 import type { CheckResult, HealthHistoryPage, PublicHealth } from "../../core/schemas/health.js";
-import { modelObjectKey, type ServedModel } from "../../core/schemas/serving.js";
-import { parseTaskPayload, type TaskRecord } from "../../core/schemas/tasks.js";
 import worker from "../../workers/index.js";
-import { createLogger } from "../../workers/log.js";
 import { runHealthCheck } from "../../workers/tasks/health-check.js";
-import type { TaskRun } from "../../workers/tasks/processor.js";
 import { runHealthCheckTask } from "../../workers/tasks/processors/health-check.js";
-import { FIXTURE_MODEL_BASE64 } from "../fixtures/signals/model-bytes.js";
-import replayDayJson from "../fixtures/signals/replay-day.json";
 import { makeTickWalk } from "../support/builders.js";
 import { call, ingest, type As } from "./http.js";
+import { replaySignalBars, serveFixtureModel } from "./signal-fixture-model.js";
+import { processorRun } from "./task-support.js";
 
 beforeEach(freshState);
 
@@ -168,35 +163,6 @@ describe("task-system checks", () => {
 
 // --- models and serving -----------------------------------------------------------------------------------------
 
-interface SignalFixture {
-  label: ServedModel["label"];
-  classLabels: string[];
-  onnxSha256: string;
-  bars: number[][];
-}
-const SIGNAL_FIXTURE = replayDayJson as unknown as SignalFixture;
-
-const instrument = (symbol: string) => env.INSTRUMENT_DO.get(env.INSTRUMENT_DO.idFromName(symbol));
-
-/** The signals fixture's model served as `symbol`'s champion, claiming a held-out log-loss of `heldOutLogLoss`. */
-async function serveFixtureModel(symbol: string, version: string, heldOutLogLoss = 0.6): Promise<void> {
-  await env.MODELS.put(modelObjectKey(symbol, version, "model.onnx"), Uint8Array.from(atob(FIXTURE_MODEL_BASE64), (c) => c.charCodeAt(0)));
-  const model: ServedModel = {
-    modelId: 1,
-    version,
-    modelKind: "gbdt",
-    timeframe: "M1",
-    onnxKey: modelObjectKey(symbol, version, "model.onnx"),
-    onnxSha256: SIGNAL_FIXTURE.onnxSha256,
-    featureSpecSha256: "0".repeat(64),
-    inputWidth: 29,
-    label: SIGNAL_FIXTURE.label,
-    classLabels: SIGNAL_FIXTURE.classLabels,
-    heldOut: { logLoss: heldOutLogLoss, accuracy: 0.6, priorLogLoss: 0.6932 },
-  };
-  await instrument(symbol).assignModels({ symbol, champion: model, shadow: null });
-}
-
 /** A catalogue row for `symbol`'s champion `version`, trained at `trainedAtMs`. */
 async function recordChampion(symbol: string, version: string, trainedAtMs: number): Promise<void> {
   await env.DB.prepare(
@@ -208,15 +174,6 @@ async function recordChampion(symbol: string, version: string, trainedAtMs: numb
     .run();
 }
 
-function healthTaskRun(nowMs: number, testEnv: Env = env): TaskRun<"health_check"> {
-  const task: TaskRecord = {
-    id: `tsk_${"f".repeat(32)}`, type: "health_check", status: "running", priority: 8, payload: { trigger: "cron" }, dependsOn: [], dependencyPolicy: "cancel",
-    attempts: 1, maxAttempts: 3, runAfterMs: nowMs, timeoutMs: 60_000, leaseOwner: "test", leaseExpiresAtMs: nowMs + 60_000, result: null, error: null,
-    parentTaskId: null, dedupeKey: null, createdBy: "cron", createdAtMs: nowMs, updatedAtMs: nowMs, startedAtMs: nowMs, finishedAtMs: null,
-  };
-  return { env: testEnv, task, payload: parseTaskPayload("health_check", task.payload), nowMs, signal: new AbortController().signal, log: createLogger("warn") };
-}
-
 describe("model and serving checks", () => {
   it("find a stale champion, a champion the object does not serve, and a model strategy without a champion; the task asks for the remedies", async () => {
     await serveFixtureModel("XAUUSD", "xau-v1");
@@ -225,7 +182,7 @@ describe("model and serving checks", () => {
     // XAGUSD on the model strategy (the Worker's config, parsed once per env object).
     const modelTrading = { ...env, TRADING: JSON.stringify([{ symbol: "XAGUSD", strategy: { kind: "model" } }]) } as Env;
 
-    const result = await runHealthCheckTask(healthTaskRun(NOW_MS, modelTrading));
+    const result = await runHealthCheckTask(processorRun("health_check", { trigger: "cron" }, NOW_MS, { env: modelTrading }));
     const checks = Object.fromEntries((result["checks"] as CheckResult[]).map((r) => [r.name, r]));
     expect(checks["model.XAUUSD"]).toMatchObject({ status: "degraded", code: "MODEL_STALE", symbol: "XAUUSD", detail: "champion xau-v1: trained 40 d ago, over 30 d" });
     expect(checks["serving.XAUUSD"]).toMatchObject({ status: "ok", detail: "serves xau-v1, as recorded" });
@@ -250,13 +207,9 @@ describe("model and serving checks", () => {
   it("find a champion live monitoring flags as degraded, and ask for its retraining", { timeout: 180_000 }, async () => {
     await serveFixtureModel("XAUUSD", "xau-v1", 0.1);
     await recordChampion("XAUUSD", "xau-v1", NOW_MS - DAY_MS);
-    const bars = SIGNAL_FIXTURE.bars.slice(0, 520).map(([tsMs, open, high, low, close, tickVolume, spreadPoints]) => ({
-      tsMs: tsMs!, open: open!, high: high!, low: low!, close: close!, tickVolume: tickVolume!, spreadPoints: spreadPoints!,
-    }));
-    const ticks = barsToTicks(bars, { pointSize: 0.01, digits: 2 });
-    for (let i = 0; i < ticks.length; i += 1_000) await instrument("XAUUSD").ingest("XAUUSD", ticks.slice(i, i + 1_000));
+    await replaySignalBars(520);
 
-    const result = await runHealthCheckTask(healthTaskRun(NOW_MS));
+    const result = await runHealthCheckTask(processorRun("health_check", { trigger: "cron" }, NOW_MS));
     const model = (result["checks"] as CheckResult[]).find((r) => r.name === "model.XAUUSD");
     expect(model).toMatchObject({ status: "degraded", code: "MODEL_DEGRADED", detail: expect.stringMatching(/^champion xau-v1: live degradation: degraded: live log-loss/) });
     expect(result["remediation"]).toMatchObject({ emergencyBackup: false, retrain: ["XAUUSD"] });

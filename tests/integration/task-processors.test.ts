@@ -13,14 +13,11 @@ import type { ModelManifest } from "../../core/ml/manifest.js";
 import { barsToTicks, type SourceBar } from "../../core/market/tick-path.js";
 import type { Tick } from "../../core/market/tick.js";
 import type { ModelRecord } from "../../core/schemas/registry.js";
-import { modelObjectKey, type ServedModel } from "../../core/schemas/serving.js";
-import { parseTaskPayload, type TaskRecord, type TaskStatus, type TaskType } from "../../core/schemas/tasks.js";
+import type { TaskStatus } from "../../core/schemas/tasks.js";
 import { InstrumentTradingConfigSchema } from "../../core/schemas/trading.js";
 import { toModelSignalInput } from "../../core/trading/instrument-trader.js";
 import { classifyFailure, PermanentTaskError } from "../../core/tasks/failure.js";
 import type { InstrumentDO } from "../../durable-objects/instrument-do.js";
-import { createLogger } from "../../workers/log.js";
-import type { TaskRun } from "../../workers/tasks/processor.js";
 import { runBacktestTask } from "../../workers/tasks/processors/backtest.js";
 import { runDatabaseMaintenance } from "../../workers/tasks/processors/database-maintenance.js";
 import { runModelDeploy } from "../../workers/tasks/processors/model-deploy.js";
@@ -28,12 +25,13 @@ import { runModelEvaluation } from "../../workers/tasks/processors/model-evaluat
 import { ORPHAN_MIN_AGE_MS, runSystemCleanup } from "../../workers/tasks/processors/system-cleanup.js";
 import { REGISTRY_MODEL_BASE64 } from "../fixtures/models/registry-bytes.js";
 import registryManifestJson from "../fixtures/models/registry-manifest.json";
-import { FIXTURE_MODEL_BASE64 } from "../fixtures/signals/model-bytes.js";
-import replayDayJson from "../fixtures/signals/replay-day.json";
 import weekJson from "../fixtures/trading/week.json";
 import { makeTickWalk } from "../support/builders.js";
+import { taskId } from "../support/task-builders.js";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { call, type As } from "./http.js";
+import { replaySignalBars, serveFixtureModel, SIGNAL_BARS } from "./signal-fixture-model.js";
+import { processorRun } from "./task-support.js";
 
 beforeEach(freshState);
 
@@ -41,40 +39,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 // --- running a processor ----------------------------------------------------------------------------------------
-
-let taskCounter = 0;
-
-/** A task id (tsk_ + 32 hex digits) from a number. */
-const taskId = (n: number): string => `tsk_${n.toString(16).padStart(32, "0")}`;
-
-/** The run the runner would hand the processor: a claimed task of `type` with `payload`, at `nowMs`. */
-function taskRun<T extends TaskType>(type: T, payload: Record<string, unknown>, nowMs = Date.now()): TaskRun<T> {
-  const task: TaskRecord = {
-    id: taskId(0xabc000 + ++taskCounter),
-    type,
-    status: "running",
-    priority: 5,
-    payload,
-    dependsOn: [],
-    dependencyPolicy: "cancel",
-    attempts: 1,
-    maxAttempts: 3,
-    runAfterMs: nowMs,
-    timeoutMs: 600_000,
-    leaseOwner: "test",
-    leaseExpiresAtMs: nowMs + 600_000,
-    result: null,
-    error: null,
-    parentTaskId: null,
-    dedupeKey: null,
-    createdBy: "test",
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    startedAtMs: nowMs,
-    finishedAtMs: null,
-  };
-  return { env, task, payload: parseTaskPayload(type, payload), nowMs, signal: new AbortController().signal, log: createLogger("warn", { test: type }) };
-}
 
 /** What the runner would record of a failure: its class and message. */
 async function failureOf(run: Promise<unknown>): Promise<{ class: string; error: Error }> {
@@ -175,12 +139,12 @@ describe("system_cleanup", () => {
       ticks: 8, featureRows: 0, signals: 0, modelObjects: 0, backupObjects: 0,
     };
 
-    const dry = await runSystemCleanup(taskRun("system_cleanup", { dryRun: true }, NOW_MS));
+    const dry = await runSystemCleanup(processorRun("system_cleanup", { dryRun: true }, NOW_MS));
     expect(dry).toMatchObject({ dryRun: true, deleted: expected, orphans: { models: [], backups: [] } });
     expect(await tableCounts()).toEqual(before);
     expect((await instrument("XAUUSD").status()).storedTicks).toBe(18);
 
-    const done = await runSystemCleanup(taskRun("system_cleanup", {}, NOW_MS));
+    const done = await runSystemCleanup(processorRun("system_cleanup", {}, NOW_MS));
     expect(done).toMatchObject({
       dryRun: false,
       deleted: expected,
@@ -198,13 +162,13 @@ describe("system_cleanup", () => {
     expect((await instrument("XAUUSD").status()).storedTicks).toBe(10);
 
     // Nothing is left to delete: a second run is a no-op.
-    const again = await runSystemCleanup(taskRun("system_cleanup", {}, NOW_MS));
+    const again = await runSystemCleanup(processorRun("system_cleanup", {}, NOW_MS));
     expect(Object.values((again as { deleted: Record<string, number> }).deleted).every((n) => n === 0)).toBe(true);
   });
 
   it("honours the retention days of the payload", async () => {
     await seedD1();
-    const done = await runSystemCleanup(taskRun("system_cleanup", { taskRetentionDays: 1, healthRetentionDays: 28, auditRetentionDays: 3_650, notificationRetentionDays: 5 }, NOW_MS));
+    const done = await runSystemCleanup(processorRun("system_cleanup", { taskRetentionDays: 1, healthRetentionDays: 28, auditRetentionDays: 3_650, notificationRetentionDays: 5 }, NOW_MS));
     expect(done).toMatchObject({ deleted: { tasks: 5, healthChecks: 2, auditLog: 0, notificationDeliveries: 2 } });
     expect(await ids("SELECT id FROM tasks ORDER BY id")).toEqual([6, 7, 8].map(taskId));
   });
@@ -251,16 +215,16 @@ describe("system_cleanup", () => {
     const backupKeys = await keys(env.BACKUPS);
 
     // Just uploaded: an upload in progress writes R2 before D1, so nothing is touched yet.
-    const fresh = await runSystemCleanup(taskRun("system_cleanup", {}, Date.now()));
+    const fresh = await runSystemCleanup(processorRun("system_cleanup", {}, Date.now()));
     expect(fresh).toMatchObject({ deleted: { modelObjects: 0, backupObjects: 0 }, orphans: { models: [], backups: [] } });
 
     const laterMs = Date.now() + ORPHAN_MIN_AGE_MS + 60_000;
-    const dry = await runSystemCleanup(taskRun("system_cleanup", { dryRun: true }, laterMs));
+    const dry = await runSystemCleanup(processorRun("system_cleanup", { dryRun: true }, laterMs));
     expect(dry).toMatchObject({ deleted: { modelObjects: 2, backupObjects: 3 }, orphans: { models: ["XAUUSD/lost-v1"], backups: [lostBackup, deletedBackup] } });
     expect(await keys(env.MODELS)).toEqual(modelKeys);
     expect(await keys(env.BACKUPS)).toEqual(backupKeys);
 
-    const done = await runSystemCleanup(taskRun("system_cleanup", {}, laterMs));
+    const done = await runSystemCleanup(processorRun("system_cleanup", {}, laterMs));
     expect(done).toMatchObject({ deleted: { modelObjects: 2, backupObjects: 3 }, orphans: { models: ["XAUUSD/lost-v1"], backups: [lostBackup, deletedBackup] } });
     expect(await keys(env.MODELS)).toEqual([...ownedModel].sort());
     expect(await keys(env.BACKUPS)).toEqual(
@@ -275,7 +239,7 @@ describe("database_maintenance", () => {
   it("passes the integrity check, optimizes, and reports every table's rows and the database size", async () => {
     await seedTask(1, "succeeded", 1, 1);
     await seedTask(2, "queued", null, 1);
-    const report = (await runDatabaseMaintenance(taskRun("database_maintenance", {}))) as {
+    const report = (await runDatabaseMaintenance(processorRun("database_maintenance", {}))) as {
       integrity: unknown;
       optimized: boolean;
       sizeBytes: number;
@@ -292,7 +256,7 @@ describe("database_maintenance", () => {
     expect(report.tables.filter((t) => /^(sqlite_|_cf_)/.test(t.name))).toEqual([]);
     expect(report.totalRows).toBe(report.tables.reduce((sum, t) => sum + t.rows, 0));
 
-    const unchecked = await runDatabaseMaintenance(taskRun("database_maintenance", { integrityCheck: false }));
+    const unchecked = await runDatabaseMaintenance(processorRun("database_maintenance", { integrityCheck: false }));
     expect(unchecked).toMatchObject({ integrity: null, optimized: true });
   });
 });
@@ -322,7 +286,7 @@ describe("backtest", () => {
     const metrics = computeMetrics(expected.trades, expected.equity, 50_000);
     expect(metrics.trades).toBeGreaterThan(5);
 
-    const result = await runBacktestTask(taskRun("backtest", { symbol: "xauusd", fromMs: from, toMs: to + 30_000, initialBalanceUsd: 50_000 }));
+    const result = await runBacktestTask(processorRun("backtest", { symbol: "xauusd", fromMs: from, toMs: to + 30_000, initialBalanceUsd: 50_000 }));
     expect(result).toEqual({
       symbol: "XAUUSD",
       fromMs: from,
@@ -354,59 +318,23 @@ describe("backtest", () => {
   });
 
   it("fails permanently when the range holds no stored bar, or the instrument is not declared", async () => {
-    const empty = await failureOf(runBacktestTask(taskRun("backtest", { symbol: "XAGUSD", fromMs: Date.UTC(2026, 3, 6), toMs: Date.UTC(2026, 3, 7) })));
+    const empty = await failureOf(runBacktestTask(processorRun("backtest", { symbol: "XAGUSD", fromMs: Date.UTC(2026, 3, 6), toMs: Date.UTC(2026, 3, 7) })));
     expect(empty.class).toBe("permanent");
     expect(empty.error).toBeInstanceOf(PermanentTaskError);
     expect(empty.error.message).toMatch(/XAGUSD has no closed M1 bar between 2026-04-06T00:00:00.000Z and 2026-04-07T00:00:00.000Z/);
-    const unknown = await failureOf(runBacktestTask(taskRun("backtest", { symbol: "ABCUSD", fromMs: 0, toMs: DAY_MS })));
+    const unknown = await failureOf(runBacktestTask(processorRun("backtest", { symbol: "ABCUSD", fromMs: 0, toMs: DAY_MS })));
     expect(unknown).toMatchObject({ class: "permanent", error: { message: expect.stringMatching(/ABCUSD/) } });
   });
 });
 
 // --- model_evaluation -------------------------------------------------------------------------------------------
 
-interface SignalFixture {
-  label: ServedModel["label"];
-  classLabels: string[];
-  onnxSha256: string;
-  bars: number[][];
-}
-const SIGNAL_FIXTURE = replayDayJson as unknown as SignalFixture;
-const SIGNAL_BARS: SourceBar[] = SIGNAL_FIXTURE.bars.map(([tsMs, open, high, low, close, tickVolume, spreadPoints]) => ({
-  tsMs: tsMs!, open: open!, high: high!, low: low!, close: close!, tickVolume: tickVolume!, spreadPoints: spreadPoints!,
-}));
-
-/** The signals fixture's model as served by `symbol`, claiming a held-out log-loss of `heldOutLogLoss`. */
-async function serveFixtureModel(symbol: string, version: string, heldOutLogLoss: number): Promise<void> {
-  await env.MODELS.put(modelObjectKey(symbol, version, "model.onnx"), Uint8Array.from(atob(FIXTURE_MODEL_BASE64), (c) => c.charCodeAt(0)));
-  const model: ServedModel = {
-    modelId: 1,
-    version,
-    modelKind: "gbdt",
-    timeframe: "M1",
-    onnxKey: modelObjectKey(symbol, version, "model.onnx"),
-    onnxSha256: SIGNAL_FIXTURE.onnxSha256,
-    featureSpecSha256: "0".repeat(64),
-    inputWidth: 29,
-    label: SIGNAL_FIXTURE.label,
-    classLabels: SIGNAL_FIXTURE.classLabels,
-    heldOut: { logLoss: heldOutLogLoss, accuracy: 0.6, priorLogLoss: 0.6932 },
-  };
-  await instrument(symbol).assignModels({ symbol, champion: model, shadow: null });
-}
-
-/** Replays the first `bars` bars of the signals fixture into XAUUSD. */
-async function replaySignalBars(bars: number): Promise<void> {
-  const ticks = barsToTicks(SIGNAL_BARS.slice(0, bars), XAUUSD);
-  for (let i = 0; i < ticks.length; i += 1_000) await instrument("XAUUSD").ingest("XAUUSD", ticks.slice(i, i + 1_000));
-}
-
 describe("model_evaluation", () => {
   it("lists every instrument with its champion's live scores and names the degraded ones", { timeout: 180_000 }, async () => {
     // A champion that claimed a held-out log-loss far better than it achieves live: flagged once 200 outcomes are in.
     await serveFixtureModel("XAUUSD", "fixture-1", 0.1);
     await replaySignalBars(520);
-    const result = (await runModelEvaluation(taskRun("model_evaluation", {}))) as { evaluated: Record<string, unknown>[]; degraded: string[] };
+    const result = (await runModelEvaluation(processorRun("model_evaluation", {}))) as { evaluated: Record<string, unknown>[]; degraded: string[] };
     expect(result.degraded).toEqual(["XAUUSD"]);
     expect(result.evaluated.map((e) => e["symbol"])).toEqual(InstrumentCatalog.parse(DEFAULT_INSTRUMENTS).list().map((i) => i.symbol));
     const xauusd = result.evaluated.find((e) => e["symbol"] === "XAUUSD")!;
@@ -419,15 +347,15 @@ describe("model_evaluation", () => {
       symbol: "EURUSD", champion: null, modelId: null, degraded: false, reason: "no champion served", outcomes: 0, logLoss: null, heldOutLogLoss: null, logLossExcess: null, accuracy: null,
     });
 
-    const chosen = (await runModelEvaluation(taskRun("model_evaluation", { symbols: ["eurusd"] }))) as { evaluated: { symbol: string }[]; degraded: string[] };
+    const chosen = (await runModelEvaluation(processorRun("model_evaluation", { symbols: ["eurusd"] }))) as { evaluated: { symbol: string }[]; degraded: string[] };
     expect(chosen).toMatchObject({ evaluated: [{ symbol: "EURUSD" }], degraded: [] });
   });
 
   it("does not flag a champion that holds up live, and refuses an undeclared symbol permanently", { timeout: 180_000 }, async () => {
     await serveFixtureModel("XAUUSD", "fixture-1", 0.9);
     await replaySignalBars(520);
-    expect(await runModelEvaluation(taskRun("model_evaluation", { symbols: ["XAUUSD"] }))).toMatchObject({ evaluated: [{ symbol: "XAUUSD", degraded: false }], degraded: [] });
-    expect(await failureOf(runModelEvaluation(taskRun("model_evaluation", { symbols: ["ABCUSD"] })))).toMatchObject({ class: "permanent" });
+    expect(await runModelEvaluation(processorRun("model_evaluation", { symbols: ["XAUUSD"] }))).toMatchObject({ evaluated: [{ symbol: "XAUUSD", degraded: false }], degraded: [] });
+    expect(await failureOf(runModelEvaluation(processorRun("model_evaluation", { symbols: ["ABCUSD"] })))).toMatchObject({ class: "permanent" });
   });
 });
 
@@ -437,7 +365,7 @@ describe("backtest of the model strategy", () => {
     await replaySignalBars(700);
     const modelTrading = [{ symbol: "XAUUSD", strategy: { kind: "model", entryConfidence: 0.55 } }];
     // The Worker's platform config with XAUUSD on the model strategy (parsed once per env object).
-    const run = { ...taskRun("backtest", { symbol: "XAUUSD", fromMs: SIGNAL_BARS[0]!.tsMs, toMs: SIGNAL_BARS[698]!.tsMs }), env: { ...env, TRADING: JSON.stringify(modelTrading) } as Env };
+    const run = { ...processorRun("backtest", { symbol: "XAUUSD", fromMs: SIGNAL_BARS[0]!.tsMs, toMs: SIGNAL_BARS[698]!.tsMs }), env: { ...env, TRADING: JSON.stringify(modelTrading) } as Env };
     const result = (await runBacktestTask(run)) as { strategy: string; signals: number; bars: number; metrics: { trades: number; netPnlUsd: number } };
 
     const recorded = await instrument("XAUUSD").signals({ symbol: "XAUUSD", role: "champion", limit: 5_000 });
@@ -474,7 +402,7 @@ describe("model_deploy", () => {
   it("deploys through the promotion rule as the task, and a retry after the deploy changes nothing", async () => {
     const as: As = { headers: { "x-api-key": (await createApiKey("trader", ["read", "models"])).key } };
     const v1 = await upload(manifestOf("v1"), as);
-    const run = taskRun("model_deploy", { modelId: v1.id, reason: "trained by task tsk_1" });
+    const run = processorRun("model_deploy", { modelId: v1.id, reason: "trained by task tsk_1" });
     const result = await runModelDeploy(run);
     expect(result).toEqual({
       outcome: "deployed",
@@ -489,21 +417,21 @@ describe("model_deploy", () => {
     const history = await env.DB.prepare("SELECT event, actor, reason FROM model_deployments").all();
     expect(history.results).toEqual([{ event: "deploy", actor: `task:${run.task.id}`, reason: "trained by task tsk_1" }]);
 
-    expect(await runModelDeploy(taskRun("model_deploy", { modelId: v1.id }))).toMatchObject({ outcome: "already-champion", modelId: v1.id, version: "v1", decision: null });
+    expect(await runModelDeploy(processorRun("model_deploy", { modelId: v1.id }))).toMatchObject({ outcome: "already-champion", modelId: v1.id, version: "v1", decision: null });
     expect(await count("model_deployments")).toBe(1);
   });
 
   it("fails permanently when the promotion rule refuses the model, or the model does not exist", async () => {
     const as: As = { headers: { "x-api-key": (await createApiKey("trader", ["read", "models"])).key } };
     const weak = await upload(manifestOf("weak", 0.6931), as);
-    const refused = await failureOf(runModelDeploy(taskRun("model_deploy", { modelId: weak.id })));
+    const refused = await failureOf(runModelDeploy(processorRun("model_deploy", { modelId: weak.id })));
     expect(refused.class).toBe("permanent");
     expect(refused.error).toBeInstanceOf(PermanentTaskError);
     expect(refused.error.message).toMatch(/NOT_BETTER_THAN_PRIOR/);
     expect(await instrument("XAUUSD").servingState()).toBeNull();
     expect(await count("model_deployments")).toBe(0);
 
-    const missing = await failureOf(runModelDeploy(taskRun("model_deploy", { modelId: 999 })));
+    const missing = await failureOf(runModelDeploy(processorRun("model_deploy", { modelId: 999 })));
     expect(missing).toMatchObject({ class: "permanent", error: { message: "no model 999" } });
   });
 });

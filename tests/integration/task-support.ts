@@ -1,9 +1,13 @@
 /** Helpers for task-system tests: dormant tasks driven by hand-made queue batches, waiting for statuses, events. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { TaskEvent, TaskRecord, TaskStatus } from "../../core/schemas/tasks.js";
+import { parseTaskPayload, type TaskEvent, type TaskRecord, type TaskStatus, type TaskType } from "../../core/schemas/tasks.js";
+import { TASK_TYPE_DEFAULTS } from "../../core/tasks/task-types.js";
 import worker from "../../workers/index.js";
+import { createLogger } from "../../workers/log.js";
+import type { TaskRun } from "../../workers/tasks/processor.js";
 import { createTask, requireTask, taskEvents, type TaskSpec } from "../../workers/tasks/task-store.js";
+import { makeTask } from "../support/task-builders.js";
 
 export const TASKS_QUEUE = "aurum-edge-tasks";
 export const DEAD_LETTER_QUEUE = "aurum-edge-tasks-dlq";
@@ -95,4 +99,37 @@ export async function settleQueue(timeoutMs = 30_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${row?.n} task(s) still due or running after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The run the runner would hand a processor: a claimed (running, first attempt) task of `type` with `payload` at
+ * `nowMs`, in `options.env` (default: the test env). For calling a processor directly.
+ */
+export function processorRun<T extends TaskType>(
+  type: T,
+  payload: Record<string, unknown>,
+  nowMs = Date.now(),
+  options: { env?: Env; task?: Partial<TaskRecord> } = {},
+): TaskRun<T> {
+  const { priority, maxAttempts, timeoutMs } = TASK_TYPE_DEFAULTS[type];
+  const parsed = parseTaskPayload(type, payload);
+  const task = makeTask({
+    id: `tsk_${crypto.randomUUID().replaceAll("-", "")}`,
+    type,
+    status: "running",
+    priority,
+    payload: parsed as Record<string, unknown>,
+    maxAttempts,
+    runAfterMs: nowMs,
+    timeoutMs,
+    leaseOwner: "test",
+    leaseExpiresAtMs: nowMs + timeoutMs,
+    createdBy: "test",
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    startedAtMs: nowMs,
+    finishedAtMs: null,
+    ...options.task,
+  });
+  return { env: options.env ?? env, task, payload: parsed, nowMs, signal: new AbortController().signal, log: createLogger("warn", { test: type }) };
 }

@@ -5,10 +5,9 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { taskAnalytics, type FailureFacts, type TaskFacts } from "../../core/tasks/analytics.js";
+import { taskAnalytics } from "../../core/tasks/analytics.js";
 import {
   CreateTaskRequestSchema,
-  FAILURE_CLASSES,
   TaskAnalyticsQuerySchema,
   TaskAnalyticsSchema,
   TaskDetailSchema,
@@ -16,15 +15,12 @@ import {
   TaskLeaseAnswerSchema,
   TaskListQuerySchema,
   TaskPageSchema,
-  type FailureClass,
-  type TaskStatus,
-  type TaskType,
 } from "../../core/schemas/tasks.js";
 import { requires, route } from "../http/access.js";
 import type { AppEnv } from "../http/app-env.js";
 import { errorResponses, json, PROTECTED_ERRORS } from "../http/openapi.js";
 import { actorName } from "../models/slot-plans.js";
-import { cancelTask, createTask, listTasks, requireTask, retryTask, taskEvents } from "../tasks/task-store.js";
+import { analyticsFacts, cancelTask, createTask, listTasks, requireTask, retryTask, taskEvents } from "../tasks/task-store.js";
 
 const TAGS = ["tasks"];
 const READ = requires("viewer", "read");
@@ -51,25 +47,8 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const nowMs = Date.now();
       const sinceMs = c.req.valid("query").since ?? nowMs - 7 * DAY_MS;
-      const [tasks, failures, live] = await Promise.all([
-        c.env.DB.prepare("SELECT type, status, attempts, created_at_ms, started_at_ms, finished_at_ms FROM tasks WHERE created_at_ms >= ?")
-          .bind(sinceMs)
-          .all<{ type: TaskType; status: TaskStatus; attempts: number; created_at_ms: number; started_at_ms: number | null; finished_at_ms: number | null }>(),
-        c.env.DB.prepare(
-          `SELECT t.type AS type, json_extract(e.detail, '$.class') AS failure_class FROM task_events e JOIN tasks t ON t.id = e.task_id
-           WHERE t.created_at_ms >= ? AND e.kind IN ('retry_scheduled', 'failed', 'dead', 'lease_expired')`,
-        )
-          .bind(sinceMs)
-          .all<{ type: TaskType; failure_class: string | null }>(),
-        c.env.DB.prepare("SELECT type, status, attempts, created_at_ms, started_at_ms, finished_at_ms FROM tasks WHERE status IN ('pending', 'queued', 'running')")
-          .all<{ type: TaskType; status: TaskStatus; attempts: number; created_at_ms: number; started_at_ms: number | null; finished_at_ms: number | null }>(),
-      ]);
-      const facts = (rows: typeof tasks.results): TaskFacts[] =>
-        rows.map((r) => ({ type: r.type, status: r.status, attempts: r.attempts, createdAtMs: r.created_at_ms, startedAtMs: r.started_at_ms, finishedAtMs: r.finished_at_ms }));
-      const failureFacts: FailureFacts[] = failures.results
-        .filter((r): r is { type: TaskType; failure_class: FailureClass } => (FAILURE_CLASSES as readonly (string | null)[]).includes(r.failure_class))
-        .map((r) => ({ type: r.type, failureClass: r.failure_class }));
-      return c.json(taskAnalytics(facts(tasks.results), failureFacts, facts(live.results), sinceMs, nowMs), 200);
+      const { tasks, failures, live } = await analyticsFacts(c.env, sinceMs);
+      return c.json(taskAnalytics(tasks, failures, live, sinceMs, nowMs), 200);
     },
   )
   .openapi(

@@ -6,7 +6,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ConflictError, UnprocessableError } from "../../core/errors/app-error.js";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../core/errors/app-error.js";
 import { retryDelaySeconds } from "../../core/tasks/retry-policy.js";
 import {
   TaskIdSchema,
@@ -26,7 +26,8 @@ import { errorResponses, json, PROTECTED_ERRORS } from "../http/openapi.js";
 import { previewPromotion } from "../models/registry-service.js";
 import { actorName } from "../models/slot-plans.js";
 import { afterSuccess, afterTerminalFailure } from "../tasks/runner.js";
-import { claimNextTask, completeTask, extendLease, getTaskRow, recordFailure, requireTask } from "../tasks/task-store.js";
+import type { TaskRow } from "../tasks/task-rows.js";
+import { claimNextTask, completeTask, extendLease, readTask, recordFailure, requireTask } from "../tasks/task-store.js";
 
 const TAGS = ["training"];
 const TRAINER = requires("trader", "models");
@@ -36,13 +37,18 @@ function trainerActor(c: Context<AppEnv>, worker?: string): string {
   return `trainer:${worker ?? actorName(c.get("principal"))}`;
 }
 
+/** The training task `id` as stored, or 404. */
+async function requireTrainingTask(env: Env, id: string): Promise<{ row: TaskRow; task: TaskRecord }> {
+  const read = await readTask(env, id);
+  if (read === null) throw new NotFoundError(`no task ${id}`);
+  if (read.task.type !== "model_training") throw new ConflictError(`task ${id} is a ${read.task.type} task, not model_training`);
+  return read;
+}
+
 /** The running training task `id` whose lease is `leaseToken`, or 409 naming what happened to the lease. */
-async function requireLease(env: Env, id: string, leaseToken: string): Promise<TaskRecord> {
-  const task = await requireTask(env, id);
-  const row = await getTaskRow(env.DB, id);
-  if (task.type !== "model_training") throw new ConflictError(`task ${id} is a ${task.type} task, not model_training`);
-  if (task.status !== "running" || row?.lease_token !== leaseToken) {
-    throw new ConflictError(`the lease on task ${id} is lost (the task is ${task.status}${task.status === "running" ? " under another lease" : ""})`, {
+function requireLease({ row, task }: { row: TaskRow; task: TaskRecord }, leaseToken: string): TaskRecord {
+  if (task.status !== "running" || row.lease_token !== leaseToken) {
+    throw new ConflictError(`the lease on task ${task.id} is lost (the task is ${task.status}${task.status === "running" ? " under another lease" : ""})`, {
       details: { status: task.status },
     });
   }
@@ -85,7 +91,7 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const { leaseToken, leaseMs, progress } = c.req.valid("json");
-      await requireLease(c.env, id, leaseToken);
+      requireLease(await requireTrainingTask(c.env, id), leaseToken);
       if (!(await extendLease(c.env, id, leaseToken, leaseMs, Date.now(), progress))) throw leaseLost(id);
       return c.json({ task: await requireTask(c.env, id) }, 200);
     },
@@ -108,9 +114,9 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       const body = c.req.valid("json");
       c.set("audit", { ...c.get("audit"), target: `task:${id}`, details: { modelId: body.modelId } });
       // A repeated completion (its first answer was lost on the way back) answers the same success.
-      const row = await getTaskRow(c.env.DB, id);
-      if (row?.status === "succeeded" && row.lease_token === body.leaseToken) return c.json({ task: await requireTask(c.env, id) }, 200);
-      const task = await requireLease(c.env, id, body.leaseToken);
+      const stored = await requireTrainingTask(c.env, id);
+      if (stored.row.status === "succeeded" && stored.row.lease_token === body.leaseToken) return c.json({ task: stored.task }, 200);
+      const task = requireLease(stored, body.leaseToken);
       const { model, decision } = await previewPromotion({ env: c.env, db: db(c.env) }, body.modelId).catch((error: unknown) => {
         throw new UnprocessableError(`model ${body.modelId} cannot complete the task: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       });
@@ -146,7 +152,7 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const task = await requireLease(c.env, id, body.leaseToken);
+      const task = requireLease(await requireTrainingTask(c.env, id), body.leaseToken);
       const { retryBaseS, retryMaxS } = c.get("platform").config.tasks;
       const willRetry = body.retryable && task.attempts < task.maxAttempts;
       const error: TaskError = {

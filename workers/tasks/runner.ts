@@ -12,7 +12,7 @@ import { notify } from "../notifications/notify.js";
 import { platformOf } from "../platform.js";
 import type { TaskProcessor, TaskRun } from "./processor.js";
 import { PROCESSORS, type QueueTaskType } from "./processors/index.js";
-import { completeTask, createTask, failDependents, recordDiscardedResult, recordFailure, releaseDependents, type Claim } from "./task-store.js";
+import { completeTask, createTask, failDependents, recordDiscardedResult, recordFailure, recordFollowUp, releaseDependents, type Claim } from "./task-store.js";
 
 /** What became of a run, for the queue message: ack it, or retry it after `delaySeconds`. */
 export type RunOutcome =
@@ -103,11 +103,7 @@ export async function afterSuccess(env: Env, task: TaskRecord, result: unknown, 
         { type: followUp.type, payload: followUp.payload, dedupeKey: followUp.dedupeKey, createdBy: `task:${task.id}`, parentTaskId: task.id },
         nowMs,
       );
-      await env.DB.prepare(
-        "INSERT INTO task_events (task_id, at_ms, kind, from_status, to_status, attempt, actor, detail) VALUES (?, ?, 'follow_up', 'succeeded', 'succeeded', ?, ?, ?)",
-      )
-        .bind(task.id, nowMs, task.attempts, actor, JSON.stringify({ rule: followUp.rule, taskId: created.id, type: followUp.type, created: isNew }))
-        .run();
+      await recordFollowUp(env, task, actor, nowMs, { rule: followUp.rule, taskId: created.id, type: followUp.type, created: isNew });
     } catch (error: unknown) {
       // A follow-up that cannot be created must not undo the success it follows; the log says what was missed.
       log.error("follow-up task not created", { rule: followUp.rule, type: followUp.type, ...describeError(error) });

@@ -6,12 +6,15 @@
  */
 import { ZodError } from "zod";
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from "../../core/errors/app-error.js";
+import type { FailureFacts, TaskFacts } from "../../core/tasks/analytics.js";
 import { readiness } from "../../core/tasks/dependencies.js";
 import { TASK_TYPE_DEFAULTS } from "../../core/tasks/task-types.js";
 import {
   isTerminal,
   parseTaskPayload,
   type DependencyPolicy,
+  FAILURE_CLASSES,
+  type FailureClass,
   type TaskError,
   type TaskEvent,
   type TaskEventKind,
@@ -99,10 +102,15 @@ export async function getTaskRow(database: D1Database, id: string): Promise<Task
   return await database.prepare("SELECT * FROM tasks WHERE id = ?").bind(id).first<TaskRow>();
 }
 
-export async function getTask(env: Env, id: string): Promise<TaskRecord | null> {
+/** A task as stored (with its lease token) and as the API shows it, or null. */
+export async function readTask(env: Env, id: string): Promise<{ row: TaskRow; task: TaskRecord } | null> {
   const row = await getTaskRow(env.DB, id);
   if (row === null) return null;
-  return taskFromRow(row, (await dependenciesOf(env.DB, [id])).get(id) ?? []);
+  return { row, task: taskFromRow(row, (await dependenciesOf(env.DB, [id])).get(id) ?? []) };
+}
+
+export async function getTask(env: Env, id: string): Promise<TaskRecord | null> {
+  return (await readTask(env, id))?.task ?? null;
 }
 
 export async function requireTask(env: Env, id: string): Promise<TaskRecord> {
@@ -141,6 +149,42 @@ export async function listTasks(env: Env, filter: TaskFilter): Promise<TaskRecor
   const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at_ms DESC, id DESC LIMIT ?`;
   const { results } = await env.DB.prepare(sql).bind(...binds, filter.limit).all<TaskRow>();
   return await tasksFromRows(env.DB, results);
+}
+
+interface FactsRow {
+  type: TaskType;
+  status: TaskStatus;
+  attempts: number;
+  created_at_ms: number;
+  started_at_ms: number | null;
+  finished_at_ms: number | null;
+}
+
+const factsOf = (rows: readonly FactsRow[]): TaskFacts[] =>
+  rows.map((r) => ({ type: r.type, status: r.status, attempts: r.attempts, createdAtMs: r.created_at_ms, startedAtMs: r.started_at_ms, finishedAtMs: r.finished_at_ms }));
+
+/**
+ * What the task analytics read: the tasks created since `sinceMs`, their failed attempts (by class, from the event
+ * trail), and every task not yet ended whenever it was created (the backlog).
+ */
+export async function analyticsFacts(env: Env, sinceMs: number): Promise<{ tasks: TaskFacts[]; failures: FailureFacts[]; live: TaskFacts[] }> {
+  const columns = "type, status, attempts, created_at_ms, started_at_ms, finished_at_ms";
+  const [tasks, failures, live] = await env.DB.batch<FactsRow | { type: TaskType; failure_class: string | null }>([
+    env.DB.prepare(`SELECT ${columns} FROM tasks WHERE created_at_ms >= ?`).bind(sinceMs),
+    env.DB.prepare(
+      `SELECT t.type AS type, json_extract(e.detail, '$.class') AS failure_class FROM task_events e JOIN tasks t ON t.id = e.task_id
+       WHERE t.created_at_ms >= ? AND e.kind IN ('retry_scheduled', 'failed', 'dead', 'lease_expired')`,
+    ).bind(sinceMs),
+    env.DB.prepare(`SELECT ${columns} FROM tasks WHERE status IN ('pending', 'queued', 'running')`),
+  ]);
+  const failureRows = (failures?.results ?? []) as { type: TaskType; failure_class: string | null }[];
+  return {
+    tasks: factsOf((tasks?.results ?? []) as FactsRow[]),
+    failures: failureRows
+      .filter((r): r is { type: TaskType; failure_class: FailureClass } => (FAILURE_CLASSES as readonly (string | null)[]).includes(r.failure_class))
+      .map((r) => ({ type: r.type, failureClass: r.failure_class })),
+    live: factsOf((live?.results ?? []) as FactsRow[]),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -448,6 +492,21 @@ export async function markDead(env: Env, taskId: string, reason: string, actor: 
   );
 }
 
+/** Notes on a succeeded task which follow-up task its result asked for (the rule, the task, whether it was new). */
+export async function recordFollowUp(
+  env: Env,
+  task: Pick<TaskRecord, "id" | "attempts">,
+  actor: string,
+  nowMs: number,
+  detail: { rule: string; taskId: string; type: TaskType; created: boolean },
+): Promise<void> {
+  await env.DB.prepare(
+    "INSERT INTO task_events (task_id, at_ms, kind, from_status, to_status, attempt, actor, detail) VALUES (?, ?, 'follow_up', 'succeeded', 'succeeded', ?, ?, ?)",
+  )
+    .bind(task.id, nowMs, task.attempts, actor, JSON.stringify(detail))
+    .run();
+}
+
 /** Notes that a runner's outcome arrived after its lease was lost and was thrown away. */
 export async function recordDiscardedResult(env: Env, taskId: string, actor: string, nowMs: number, detail: Record<string, unknown>): Promise<void> {
   await env.DB.prepare(
@@ -572,6 +631,7 @@ export async function sweepTasks(env: Env, nowMs: number, limit = 200): Promise<
       env.DB,
       row.id,
       { sql: "status = 'queued'", binds: [] },
+      // Changes nothing but updated_at_ms (set by every transition): the message is re-sent at most once per period.
       { sql: "run_after_ms = run_after_ms", binds: [] },
       { kind: "requeued", toStatus: "queued", actor: "sweeper", atMs: nowMs, detail: { waitingMs: nowMs - row.run_after_ms } },
     );

@@ -16,9 +16,9 @@ export interface RecordedRequest {
   readonly body: Buffer;
 }
 
-/** What the stub answers: a status with a JSON or byte body, or `drop` to close the connection unanswered. */
+/** What the stub answers: a status with a JSON (and optional headers) or byte body, or `drop` to close the connection unanswered. */
 export type StubAnswer =
-  | { readonly status: number; readonly json: unknown }
+  | { readonly status: number; readonly json: unknown; readonly headers?: Record<string, string> }
   | { readonly status: number; readonly bytes: Uint8Array }
   | { readonly drop: true };
 
@@ -56,8 +56,10 @@ export async function startRegistryStub(handler: StubHandler): Promise<RegistryS
           incoming.socket.destroy();
           return;
         }
+        // The client may have given up (a timeout) while the answer was being made.
+        if (response.destroyed) return;
         if ("json" in answer) {
-          response.writeHead(answer.status, { "content-type": "application/json" });
+          response.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
           response.end(JSON.stringify(answer.json));
           return;
         }

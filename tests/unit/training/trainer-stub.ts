@@ -4,23 +4,19 @@
  * model registry routes the RegistryClient calls. Every request is recorded; a test's `intercept` answers first
  * (faults, held answers), anything it leaves (undefined) gets the default answer. Answers may carry headers.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type ModelManifest, ModelManifestSchema } from "../../../core/ml/index.js";
 import type { BarOutput } from "../../../core/schemas/market-data.js";
 import type { ModelRecord } from "../../../core/schemas/registry.js";
 import type { TaskRecord } from "../../../core/schemas/tasks.js";
 import type { SourceBar } from "../../../core/market/tick-path.js";
 import { sha256Hex } from "../../../training/pipeline/dataset.js";
-import { errorEnvelope, formDataOf, pageOf, type RecordedRequest, recordOf } from "./registry-stub.js";
+import { makeTask, taskId } from "../../support/task-builders.js";
+import { errorEnvelope, formDataOf, pageOf, type RecordedRequest, recordOf, startRegistryStub, type StubAnswer } from "./registry-stub.js";
 
 export { errorEnvelope, formDataOf, type RecordedRequest } from "./registry-stub.js";
 
 /** A JSON answer (with optional headers), bytes, or a dropped connection. */
-export type PlatformAnswer =
-  | { readonly status: number; readonly json: unknown; readonly headers?: Record<string, string> }
-  | { readonly status: number; readonly bytes: Uint8Array }
-  | { readonly drop: true };
+export type PlatformAnswer = StubAnswer;
 
 /** A test's first say on a request: an answer, or undefined for the default one. */
 export type Intercept = (request: RecordedRequest) => PlatformAnswer | undefined | Promise<PlatformAnswer | undefined>;
@@ -55,10 +51,7 @@ export interface PlatformStub {
 export const FIRST_UPLOADED_ID = 8;
 export const LEASE_MS = 300_000;
 
-/** Task ids are `tsk_` and 32 hex digits. */
-export function taskId(n: number): string {
-  return `tsk_${n.toString(16).padStart(32, "0")}`;
-}
+export { taskId };
 
 /**
  * A queued `model_training` task with `payload`.
@@ -67,30 +60,21 @@ export function taskId(n: number): string {
  */
 export function makeTrainingTask(n: number, payload: Record<string, unknown>): TaskRecord {
   const atMs = Date.UTC(2026, 4, 28, 12, 0);
-  return {
+  return makeTask({
     id: taskId(n),
     type: "model_training",
     status: "queued",
     priority: 5,
     payload,
-    dependsOn: [],
-    dependencyPolicy: "cancel",
     attempts: 0,
-    maxAttempts: 3,
     runAfterMs: atMs,
     timeoutMs: 3_600_000,
-    leaseOwner: null,
-    leaseExpiresAtMs: null,
-    result: null,
-    error: null,
-    parentTaskId: null,
-    dedupeKey: null,
     createdBy: "test",
     createdAtMs: atMs,
     updatedAtMs: atMs,
     startedAtMs: null,
     finishedAtMs: null,
-  };
+  });
 }
 
 /** A demo (MT5 export) bar as `GET /api/v1/market/data` answers it. */
@@ -123,7 +107,6 @@ function jsonBody(request: RecordedRequest): Record<string, unknown> {
  * const stub = await startPlatformStub({ bars, tasks: [makeTrainingTask(1, { symbol: "XAUUSD" })] });
  */
 export async function startPlatformStub(options: PlatformStubOptions): Promise<PlatformStub> {
-  const requests: RecordedRequest[] = [];
   const uploaded: PlatformStub["uploaded"] = [];
   const queue = [...options.tasks];
   const leased = new Map<string, TaskRecord>();
@@ -184,47 +167,15 @@ export async function startPlatformStub(options: PlatformStubOptions): Promise<P
     return { status: 404, json: errorEnvelope("NOT_FOUND", `no route ${request.method} ${request.url}`) };
   };
 
-  const server = createServer((incoming, response) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const request: RecordedRequest = {
-        method: incoming.method ?? "",
-        url: incoming.url ?? "",
-        headers: incoming.headers,
-        body: Buffer.concat(chunks),
-      };
-      requests.push(request);
-      void (async () => {
-        const answer = (await options.intercept?.(request)) ?? (await defaultAnswer(request));
-        if ("drop" in answer) {
-          incoming.socket.destroy();
-          return;
-        }
-        if (response.destroyed) return;
-        if ("json" in answer) {
-          response.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-          response.end(JSON.stringify(answer.json));
-          return;
-        }
-        response.writeHead(answer.status, { "content-type": "application/octet-stream" });
-        response.end(Buffer.from(answer.bytes));
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const stub = await startRegistryStub(async (request) => (await options.intercept?.(request)) ?? (await defaultAnswer(request)));
+  const requests = stub.requests;
   const calls = (method: string, path: string) => requests.filter((request) => request.method === method && pathOf(request.url) === path);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: stub.url,
     requests,
     uploaded,
     calls,
     bodies: (method, path) => calls(method, path).map((request) => jsonBody(request)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => stub.close(),
   };
 }
