@@ -12,7 +12,7 @@ const IMPURE_IMPORTS = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", ".wrangler/**", "types/**", "public/vendor/**", "test-output/**", "bench-output/**", ".types-check/**"] },
+  { ignores: ["node_modules/**", "dist/**", ".wrangler/**", "types/**", "public/vendor/**", "public/app/**", "test-output/**", "bench-output/**", ".types-check/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const vars = readDevVars();
   console.log(`
   Platform running at ${baseUrl}
+    dashboard: ${baseUrl}/   (open it in a browser and log in)
     log in:  ${vars.ADMIN_USERNAME} / ${vars.ADMIN_PASSWORD}   (local admin, from ${DEV_VARS})
              curl -s ${baseUrl}/auth/login -H 'content-type: application/json' -d '{"username":"${vars.ADMIN_USERNAME}","password":"${vars.ADMIN_PASSWORD}"}'
     bars:    ${baseUrl}/api/v1/market/data?symbol=${DEMO_SYMBOL}&timeframe=M15&limit=20   (Authorization: Bearer <access_token>)

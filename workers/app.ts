@@ -21,6 +21,7 @@ import { taskRoutes } from "./api/tasks.js";
 import { trainingRoutes } from "./api/training.js";
 import { tradeRoutes } from "./api/trades.js";
 import { userRoutes } from "./api/users.js";
+import { dashboardRoutes } from "./dashboard/routes.js";
 import { DECLARED_ACCESS, PUBLIC } from "./http/access.js";
 import type { AppEnv } from "./http/app-env.js";
 import { auditTrail } from "./http/audit-trail.js";
@@ -52,6 +53,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   for (const routes of [healthRoutes, authRoutes, dataRoutes, marketRoutes, signalRoutes, streamRoutes, apiKeyRoutes, userRoutes, auditRoutes, systemRoutes, modelRoutes, tradeRoutes, riskAlertRoutes, portfolioRoutes, riskRoutes, taskRoutes, trainingRoutes, notificationRoutes, backupRoutes]) {
     app.route("/", routes);
   }
+
+  // The dashboard calls the API through this same app, in-process (see dashboard/api-client.ts).
+  app.route("/", dashboardRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key (ak_…)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

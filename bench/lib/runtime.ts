@@ -21,6 +21,8 @@ export interface BenchRuntime {
   readonly baselineUrl: URL;
   /** Scratch folder for generated files (load scripts). */
   readonly workDir: string;
+  /** The bench admin's credentials (the dashboard benchmark logs in through the form). */
+  readonly admin: { readonly username: string; readonly password: string };
   /** A fresh access token of the bench admin (for registry and system calls). */
   adminToken(): Promise<string>;
   dispose(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
   const outDir = "bench-output";
   mkdirSync(outDir, { recursive: true });
   execFileSync("npx", ["tsx", "scripts/ort/patch-ort.ts"], { stdio: "ignore" });
+  execFileSync("npx", ["tsx", "scripts/vendor-assets.ts"], { stdio: "ignore" });
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(outDir, "dist"), "--env", ""], { stdio: "ignore" });
   await build({ entryPoints: ["bench/trivial-worker.ts"], bundle: true, format: "esm", outfile: join(outDir, "baseline.js"), logLevel: "error" });
   const persistRoot = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), "aurum-bench-"));
@@ -127,6 +130,7 @@ export async function startBenchRuntime(): Promise<BenchRuntime> {
     apiKey,
     baselineUrl,
     workDir: outDir,
+    admin: BENCH_ADMIN,
     adminToken: () => adminToken(url),
     async dispose() {
       await mf.dispose();

@@ -95,6 +95,25 @@ export const HeldOutMetricsSchema = z
   .describe("Scores of the final model on the held-out tail");
 export type HeldOutMetrics = z.infer<typeof HeldOutMetricsSchema>;
 
+/** How much each input drives the final model, largest first (what the dashboard's models page draws). */
+export const FeatureImportanceSchema = z
+  .strictObject({
+    method: z
+      .enum(["gain", "standardised-coefficient"])
+      .describe("gain: total split gain of the final GBDT's trees; standardised-coefficient: |coefficient| of the logistic model on standardised inputs (mean over margins)"),
+    features: z
+      .array(
+        z.strictObject({
+          feature: z.string().min(1),
+          importance: z.number().min(0).describe("The method's raw figure"),
+          share: z.number().min(0).max(1).describe("importance over the total of all inputs"),
+        }),
+      )
+      .min(1),
+  })
+  .describe("Feature importance of the final model");
+export type FeatureImportance = z.infer<typeof FeatureImportanceSchema>;
+
 const ManifestObjectSchema = z.strictObject({
   symbol: z.string().regex(/^[A-Z0-9]{3,12}$/).describe("Upper-case instrument symbol, e.g. XAUUSD"),
   timeframe: TimeframeSchema,
@@ -125,6 +144,9 @@ const ManifestObjectSchema = z.strictObject({
   parentVersion: ModelVersionSchema.nullable().describe("Version this model was retrained from; null for a first one"),
   createdAtMs: z.number().int().min(0).describe("When training finished, epoch ms UTC"),
   trainerVersion: z.string().min(1).max(200).describe("Version of the trainer that produced the model"),
+  featureImportance: FeatureImportanceSchema.nullable()
+    .optional()
+    .describe("Absent in manifests written before it was recorded"),
 });
 
 type ManifestObject = z.infer<typeof ManifestObjectSchema>;

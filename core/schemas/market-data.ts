@@ -1,12 +1,14 @@
 /** Boundary schemas of the market-data API: tick ingest, bar queries and the live stream. */
 import { z } from "zod";
 import { TICK_REJECTION_CODES } from "../market/tick-quality.js";
+import type { FreshnessStatus } from "../market/freshness.js";
 import type { Bar } from "../market/bar.js";
 import type { FeedBatchResult } from "../market/instrument-feed.js";
 import { anyNumber, TickSchema } from "../market/tick.js";
 import { TIMEFRAMES, TimeframeSchema } from "../market/timeframe.js";
 import { QueryTimestampSchema, SymbolSchema } from "./common.js";
 import { SignalSchema } from "./serving.js";
+import { RegimeSchema } from "./trading.js";
 
 /** A tick as clients send it: `ts` as epoch ms (a number) or an ISO-8601 string with a zone. */
 export const TickInputSchema = z.object({
@@ -177,3 +179,41 @@ export const BarsRpcArgsSchema = z.object({
   limit: z.number().int().min(1).max(MAX_BARS_PER_QUERY),
 });
 export type BarsRpcArgs = z.infer<typeof BarsRpcArgsSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Market status: `GET /api/v1/market/status` (the dashboard's data-freshness view)
+
+/** How fresh a feed is (core/market/freshness.ts): closed outside trading hours, stale when open but silent too long. */
+export const FRESHNESS_STATUSES = ["fresh", "stale", "closed", "no-data"] as const satisfies readonly FreshnessStatus[];
+export const FreshnessStatusSchema = z.enum(FRESHNESS_STATUSES)
+  .describe("fresh: a recent tick; stale: the market is open but the newest tick is too old; closed: outside trading hours; no-data: open and never a tick");
+
+/** One declared instrument's feed as its InstrumentDO reports it, with the freshness judged at the answer's `nowMs`. */
+export const InstrumentMarketStatusSchema = z.object({
+  symbol: SymbolSchema,
+  lastTick: z
+    .object({ ts: z.number().describe("Tick time, epoch ms UTC"), bid: z.number(), ask: z.number() })
+    .nullable()
+    .describe("The newest accepted tick; null before the first"),
+  spreadPoints: z.number().nullable().describe("Spread of the newest tick, points; null before the first tick"),
+  forming: z.array(TimeframedBarOutputSchema).describe("The bars still forming, smallest timeframe first"),
+  freshness: z.object({
+    status: FreshnessStatusSchema,
+    ageMs: z.number().nullable().describe("Age of the newest tick at `nowMs`, ms; null before the first tick"),
+  }),
+  regime: z
+    .object({
+      regime: RegimeSchema,
+      barTs: z.number().int().describe("Open time of the M1 bar the regime was judged at, epoch ms UTC"),
+    })
+    .nullable()
+    .describe("Market regime of the newest signal bar recorded in D1; null before the first recorded signal"),
+});
+export type InstrumentMarketStatus = z.infer<typeof InstrumentMarketStatusSchema>;
+
+export const MarketStatusResponseSchema = z.object({
+  nowMs: z.number().int().describe("The server time the freshness was judged at, epoch ms"),
+  feedMaxAgeMs: z.number().int().describe("A feed open for trading whose newest tick is older than this is stale, ms (the health check's threshold)"),
+  instruments: z.array(InstrumentMarketStatusSchema).describe("Every declared instrument, in catalogue order"),
+});
+export type MarketStatusResponse = z.infer<typeof MarketStatusResponseSchema>;

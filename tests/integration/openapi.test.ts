@@ -33,13 +33,13 @@ function appRouteKeys(): string[] {
   const keys = new Set<string>();
   for (const { method, path } of createApp().routes) {
     if (method === "ALL" && (path === "*" || path === "/*")) continue;
-    keys.add(`${method} ${path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}")}`);
+    keys.add(`${method} ${path.replace(/:([A-Za-z0-9_]+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g, "{$1}")}`);
   }
   return [...keys];
 }
 
-/** Routes the document must describe: all but the document and its viewer. */
-const DOCUMENTED_KEYS = appRouteKeys().filter((key) => key !== `GET ${OPENAPI_PATH}` && key !== `GET ${DOCS_PATH}`);
+/** Routes the document must describe: all but the document, its viewer and the dashboard's pages (HTML, not API). */
+const DOCUMENTED_KEYS = appRouteKeys().filter((key) => key !== `GET ${OPENAPI_PATH}` && key !== `GET ${DOCS_PATH}` && DECLARED_ACCESS.get(key)?.kind !== "page");
 
 async function openApiDocument(): Promise<OpenApiDocument> {
   const response = await call(OPENAPI_PATH, {}, "anonymous");

@@ -36,7 +36,7 @@ export function appRoutes(): AppRoute[] {
   const routes = new Map<string, AppRoute>();
   for (const { method, path } of app.routes) {
     if (method === "ALL" && (path === "*" || path === "/*")) continue;
-    const openApiPath = path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
+    const openApiPath = path.replace(/:([A-Za-z0-9_]+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g, "{$1}");
     const key = `${method} ${openApiPath}`;
     if (!routes.has(key)) routes.set(key, { method, path: openApiPath, key, upgrade: upgrades.has(key) });
   }

@@ -28,6 +28,7 @@ import {
   type PipelineFitters,
   rowSlice,
 } from "./fitters.js";
+import type { FeatureImportance as ManifestFeatureImportance } from "../../core/ml/manifest.js";
 import { completeManifest, type ManifestDraft, validateManifestDraft } from "./manifest.js";
 import {
   blockedGainStandardError,
@@ -463,15 +464,28 @@ function jsonParams(value: object): { [key: string]: JsonValue } {
   return JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue };
 }
 
+/** Each input's importance and share of the total, largest first (ties by name). */
+function rankedImportance(dataset: TrainingDataset, values: readonly number[]): { feature: string; importance: number; share: number }[] {
+  const total = values.reduce((sum, value) => sum + value, 0);
+  return values
+    .map((importance, col) => ({ feature: dataset.featureNames[col] ?? `f${col}`, importance, share: total > 0 ? importance / total : 0 }))
+    .sort((a, b) => b.importance - a.importance || a.feature.localeCompare(b.feature));
+}
+
 function featureImportance(dataset: TrainingDataset, model: TreeEnsembleModel): FeatureImportance[] {
-  const total = model.featureImportance.reduce((sum, gain) => sum + gain, 0);
-  return model.featureImportance
-    .map((gain, col) => ({
-      feature: dataset.featureNames[col] ?? `f${col}`,
-      gain,
-      share: total > 0 ? gain / total : 0,
-    }))
-    .sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
+  return rankedImportance(dataset, model.featureImportance).map(({ feature, importance, share }) => ({ feature, gain: importance, share }));
+}
+
+/**
+ * The manifest's feature importance of the final model: the GBDT's split gains when it has one (alone or in the
+ * ensemble), else the logistic model's |coefficient| on standardised inputs, averaged over its margins.
+ */
+function manifestImportance(dataset: TrainingDataset, model: FinalModel): ManifestFeatureImportance | null {
+  if (model.kind !== "logistic") return { method: "gain", features: rankedImportance(dataset, model.gbdt.featureImportance) };
+  const margins = model.logistic.standardised.coefficients;
+  if (margins.length === 0) return null;
+  const perFeature = Array.from({ length: dataset.nCols }, (_, col) => margins.reduce((sum, margin) => sum + Math.abs(margin[col] ?? 0), 0) / margins.length);
+  return { method: "standardised-coefficient", features: rankedImportance(dataset, perFeature) };
 }
 
 function manifestFolds(folds: readonly FoldReport[]): FoldMetrics[] {
@@ -584,6 +598,7 @@ export function trainAndEvaluate(options: TrainOptions): TrainResult {
     },
     createdAtMs: Math.floor((options.now ?? Date.now)()),
     trainerVersion: TRAINER_VERSION,
+    featureImportance: manifestImportance(dataset, final.model),
   });
   const promotion = decidePromotion({
     candidate: completeManifest(manifestDraft, { version: "candidate" }),

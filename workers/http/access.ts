@@ -9,13 +9,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { RateLimitedError, UnauthorizedError } from "../../core/errors/app-error.js";
 import { authenticate } from "../auth/authenticate.js";
 import { constantTimeEqual } from "../auth/password.js";
-import { authorize, type Requirement, type Role, type Scope } from "../auth/roles.js";
+import { authorize, type Principal, type Requirement, type Role, type Scope } from "../auth/roles.js";
 import type { AppEnv } from "./app-env.js";
 
 export type Access =
   | { readonly kind: "public" }
   | { readonly kind: "principal"; readonly requirement: Requirement }
-  | { readonly kind: "metrics-token" };
+  | { readonly kind: "metrics-token" }
+  /** A dashboard page or form: a principal from the session cookie; refusals are pages, not envelopes. */
+  | { readonly kind: "page"; readonly requirement: Requirement | null };
 
 export const PUBLIC: Access = { kind: "public" };
 export const METRICS_TOKEN: Access = { kind: "metrics-token" };
@@ -28,6 +30,35 @@ export function requires(role: Role, scope?: Scope): Access {
 /** Declared access per route, keyed "METHOD /path/{param}" as in OpenAPI. */
 export const DECLARED_ACCESS = new Map<string, Access>();
 
+/**
+ * The DECLARED_ACCESS key of a Hono route path.
+ * @example accessKey("GET", "/tasks/:id") // "GET /tasks/{id}"
+ * @example accessKey("GET", "/bars/:ts{[0-9]{1,15}}") // "GET /bars/{ts}"
+ */
+export function accessKey(method: string, honoPath: string): string {
+  // A parameter's pattern may hold one level of braces itself (":id{[0-9]{1,15}}").
+  return `${method.toUpperCase()} ${honoPath.replace(/:([A-Za-z0-9_]+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g, "{$1}")}`;
+}
+
+/**
+ * Whether `principal` would pass the access check of the declared route `key` ("METHOD /path/{param}"): what the
+ * dashboard asks before it shows a control, so that nobody sees a button the API would refuse.
+ * @example allows(principal, "POST /api/v1/risk/emergency-stop") // true for a trader, false for a viewer
+ */
+export function allows(principal: Principal | undefined, key: string): boolean {
+  const access = DECLARED_ACCESS.get(key);
+  if (access === undefined) throw new Error(`no declared route ${key}`);
+  if (access.kind === "public") return true;
+  if (access.kind === "metrics-token" || principal === undefined) return false;
+  if (access.requirement === null) return true;
+  try {
+    authorize(principal, access.requirement);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Window of the rate-limit bindings, seconds (their `period`): an upper bound for Retry-After. */
 export const RATE_LIMIT_PERIOD_S = 60;
 
@@ -35,6 +66,7 @@ const SECURITY: Record<Access["kind"], RouteConfig["security"]> = {
   public: [],
   principal: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
   "metrics-token": [{ metricsToken: [] }],
+  page: [{ session: [] }],
 };
 
 /**

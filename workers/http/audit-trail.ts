@@ -1,11 +1,13 @@
 /**
  * Audit trail: every state-changing call (POST, PUT, PATCH, DELETE) is written to D1 — who, what, when, from where,
  * and how it ended — before the answer leaves. Tick ingest is the exception: it is data, not control, and its volume
- * is counted per instrument instead (see /metrics).
+ * is counted per instrument instead (see /metrics). Dashboard forms are not audited themselves: each changes state
+ * only through the API call it makes, which is.
  */
 import type { MiddlewareHandler } from "hono";
 import { appendAudit } from "../db/audit-log.js";
 import { db } from "../db/client.js";
+import { accessKey, DECLARED_ACCESS } from "./access.js";
 import { clientIp } from "./request-context.js";
 import { describeError } from "../log.js";
 import type { AppEnv } from "./app-env.js";
@@ -21,6 +23,7 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
     const extra = c.get("audit");
     const status = c.res.status;
     const routePath = c.req.routePath === "*" ? c.req.path : c.req.routePath;
+    if (DECLARED_ACCESS.get(accessKey(c.req.method, routePath))?.kind === "page") return;
     try {
       await appendAudit(db(c.env), {
         atMs: Date.now(),

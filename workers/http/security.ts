@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { PayloadTooLargeError } from "../../core/errors/app-error.js";
 import { clientIp } from "./request-context.js";
+import { isInternal } from "./internal-request.js";
 import { limit } from "./access.js";
 import type { AppEnv } from "./app-env.js";
 
@@ -59,10 +60,10 @@ export function corsAllowList(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** RATE_LIMIT_IP per client address, for every route but the public health probe. */
+/** RATE_LIMIT_IP per client address, for every route but the public health probe and the dashboard's own API calls. */
 export function addressRateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.path !== "/health") await limit(c, c.env.RATE_LIMIT_IP, `ip:${clientIp(c)}`);
+    if (c.req.path !== "/health" && !isInternal(c.req.raw)) await limit(c, c.env.RATE_LIMIT_IP, `ip:${clientIp(c)}`);
     await next();
   };
 }

@@ -61,6 +61,15 @@ describe("the committed demo model", () => {
     expect(readFileSync(join(DEMO_MODEL_DIR, DEMO_REPORT_FILE_NAME), "utf8")).toContain(`VERDICT: ${manifest.modelKind}`);
   });
 
+  it("records each input's importance: |standardised coefficient|, every feature once, largest first, shares summing to 1", () => {
+    const importance = manifest.featureImportance;
+    expect(importance?.method).toBe("standardised-coefficient");
+    const features = importance?.features ?? [];
+    expect(features.map((f) => f.feature).sort()).toEqual([...XAU_M1_CORE_SPEC.features].sort());
+    expect(features.map((f) => f.importance)).toEqual([...features.map((f) => f.importance)].sort((a, b) => b - a));
+    expect(features.reduce((sum, f) => sum + f.share, 0)).toBeCloseTo(1, 9);
+  });
+
   it("gives class probabilities in (0, 1) summing to 1 on feature rows built from the shipped data", async () => {
     const bars = demoBars().map(featureBarFromSource);
     const rows = buildFeatures(bars, XAU_M1_CORE_SPEC).filter((row) => row.ready);
