@@ -257,31 +257,42 @@ function GroupTable(props: { id: string; title: string; groupHead: string; group
   );
 }
 
+/** The breakdowns of the analytics, in the order the page shows them. */
+const BREAKDOWNS: readonly {
+  readonly id: string;
+  readonly title: string;
+  readonly groupHead: string;
+  readonly groups: (analytics: TradeAnalyticsResponse) => readonly TradeGroupStats[];
+  readonly label: (key: string) => string;
+  readonly note?: string;
+}[] = [
+  { id: "by-hour", title: "P&L by entry hour (UTC)", groupHead: "Entry hour (UTC)", groups: (a) => a.byEntryHourUtc, label: hourLabel, note: "Hours without trades are not listed." },
+  { id: "by-regime", title: "P&L by regime at entry", groupHead: "Regime", groups: (a) => a.byRegime, label: (key) => (REGIME_LABELS as Record<string, string>)[key] ?? key },
+  { id: "by-exit-reason", title: "P&L by exit reason", groupHead: "Exit reason", groups: (a) => a.byExitReason, label: (key) => (EXIT_REASON_LABELS as Record<string, string>)[key] ?? key },
+  {
+    id: "by-confidence",
+    title: "P&L by entry confidence",
+    groupHead: "Model confidence",
+    groups: (a) => a.byConfidence,
+    label: confidenceLabel,
+    note: "The model's probability for the side taken, in 5-point buckets (lower edge inclusive).",
+  },
+];
+
 function Breakdowns(props: { analytics: TradeAnalyticsResponse }) {
-  const a = props.analytics;
-  const empty = "No trades in this breakdown.";
   return (
     <div class="breakdowns">
-      <GroupTable
-        id="by-hour"
-        title="P&L by entry hour (UTC)"
-        groupHead="Entry hour (UTC)"
-        groups={a.byEntryHourUtc}
-        label={hourLabel}
-        empty={empty}
-        note="Hours without trades are not listed."
-      />
-      <GroupTable id="by-regime" title="P&L by regime at entry" groupHead="Regime" groups={a.byRegime} label={(key) => (REGIME_LABELS as Record<string, string>)[key] ?? key} empty={empty} />
-      <GroupTable id="by-exit-reason" title="P&L by exit reason" groupHead="Exit reason" groups={a.byExitReason} label={(key) => (EXIT_REASON_LABELS as Record<string, string>)[key] ?? key} empty={empty} />
-      <GroupTable
-        id="by-confidence"
-        title="P&L by entry confidence"
-        groupHead="Model confidence"
-        groups={a.byConfidence}
-        label={confidenceLabel}
-        empty={empty}
-        note="The model's probability for the side taken, in 5-point buckets (lower edge inclusive)."
-      />
+      {BREAKDOWNS.map((breakdown) => (
+        <GroupTable
+          id={breakdown.id}
+          title={breakdown.title}
+          groupHead={breakdown.groupHead}
+          groups={breakdown.groups(props.analytics)}
+          label={breakdown.label}
+          empty="No trades in this breakdown."
+          note={breakdown.note}
+        />
+      ))}
     </div>
   );
 }

@@ -23,8 +23,8 @@ import {
   type RestoreResult,
 } from "../../../core/schemas/backups.js";
 import { allows } from "../../http/access.js";
-import type { ApiFailure } from "../api-client.js";
-import { ApiError, Badge, Field, Notice, Num, Panel, Stat, Table, Time, type Tone } from "../components.js";
+import { withQuery, type ApiFailure } from "../api-client.js";
+import { ApiError, Badge, Field, FilterSelect, FilterToolbar, ListPager, Notice, Num, Panel, Refused, Stat, Table, Time, ValueBadge, type ListFragment, type Tone } from "../components.js";
 import { isHtmx, type DashboardContext } from "../page-access.js";
 import { render, type Pages } from "../pages.js";
 
@@ -37,6 +37,9 @@ const LIST_PATH = "/backups/list";
 const DETAIL_PATH = "/backups/:id{bkp_[0-9A-Za-z_]+}";
 const VERIFY_PATH = "/backups/:id{bkp_[0-9A-Za-z_]+}/verify";
 const RESTORE_PATH = "/backups/:id{bkp_[0-9A-Za-z_]+}/restore";
+
+/** The registry list, refreshed and filtered in place. */
+const LIST: ListFragment = { id: "backup-list", page: PAGE_PATH, fragment: LIST_PATH };
 
 /** Backups per page of the list. */
 const LIST_PAGE_SIZE = 25;
@@ -69,10 +72,6 @@ function Bytes(props: { bytes: number | null }) {
   return <span class="num">{formatBytes(props.bytes)}</span>;
 }
 
-function StatusBadge(props: { status: BackupStatus }) {
-  return <Badge tone={STATUS_TONE[props.status]}>{props.status}</Badge>;
-}
-
 function VerificationCell(props: { backup: BackupRecord }) {
   const { verifyStatus, verifiedAtMs } = props.backup;
   if (verifyStatus === null) return <span class="muted">not verified</span>;
@@ -100,14 +99,6 @@ function failureStatus(failure: ApiFailure): ContentfulStatusCode {
 // ---------------------------------------------------------------------------------------------------------------
 // The list
 
-function listHref(path: string, query: ListQuery): string {
-  const params = new URLSearchParams();
-  if (query.status) params.set("status", query.status);
-  if (query.before) params.set("before", query.before);
-  const text = params.toString();
-  return text === "" ? path : `${path}?${text}`;
-}
-
 async function loadList(c: DashboardContext, query: ListQuery) {
   return c.get("api").get("/api/v1/backups", BackupPageSchema, { limit: LIST_PAGE_SIZE, status: query.status, before: query.before });
 }
@@ -115,27 +106,10 @@ async function loadList(c: DashboardContext, query: ListQuery) {
 function BackupList(props: { query: ListQuery; result: Awaited<ReturnType<typeof loadList>>; canVerify: boolean }) {
   const { query, result } = props;
   return (
-    <div id="backup-list" hx-get={listHref(LIST_PATH, query)} hx-trigger={`every 15s, ${CHANGED_EVENT} from:body`} hx-swap="outerHTML">
-      <form class="toolbar" method="get" action={PAGE_PATH} hx-get={LIST_PATH} hx-target="#backup-list" hx-swap="outerHTML" hx-trigger="change">
-        <div class="field">
-          <label for="backup-status-filter">Status</label>
-          <select id="backup-status-filter" name="status">
-            <option value="" selected={query.status === undefined}>
-              Any status
-            </option>
-            {BACKUP_STATUSES.map((status) => (
-              <option value={status} selected={query.status === status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </div>
-        <noscript>
-          <button type="submit" class="button">
-            Filter
-          </button>
-        </noscript>
-      </form>
+    <div id={LIST.id} hx-get={withQuery(LIST_PATH, query)} hx-trigger={`every 15s, ${CHANGED_EVENT} from:body`} hx-swap="outerHTML">
+      <FilterToolbar list={LIST}>
+        <FilterSelect label="Status" id="backup-status-filter" name="status" value={query.status} any="Any status" options={BACKUP_STATUSES} />
+      </FilterToolbar>
       {!result.ok ? (
         <ApiError failure={result} what="the backups" />
       ) : (
@@ -155,7 +129,7 @@ function BackupList(props: { query: ListQuery; result: Awaited<ReturnType<typeof
                 </th>
                 <td>{backup.kind}</td>
                 <td>
-                  <StatusBadge status={backup.status} />
+                  <ValueBadge value={backup.status} tones={STATUS_TONE} />
                   {backup.error ? <div class="muted">{backup.error}</div> : null}
                 </td>
                 <td>
@@ -200,24 +174,13 @@ function BackupList(props: { query: ListQuery; result: Awaited<ReturnType<typeof
               </tr>
             ))}
           />
-          <nav class="pager" aria-label="Backup pages">
-            {query.before ? (
-              <a class="button button-quiet" href={listHref(PAGE_PATH, { status: query.status })} hx-get={listHref(LIST_PATH, { status: query.status })} hx-target="#backup-list" hx-swap="outerHTML">
-                Newest
-              </a>
-            ) : null}
-            {result.value.nextBefore ? (
-              <a
-                class="button"
-                href={listHref(PAGE_PATH, { status: query.status, before: result.value.nextBefore })}
-                hx-get={listHref(LIST_PATH, { status: query.status, before: result.value.nextBefore })}
-                hx-target="#backup-list"
-                hx-swap="outerHTML"
-              >
-                Older backups
-              </a>
-            ) : null}
-          </nav>
+          <ListPager
+            list={LIST}
+            label="Backup pages"
+            filters={{ status: query.status }}
+            cursor={{ name: "before", current: query.before, next: result.value.nextBefore }}
+            older="Older backups"
+          />
           {result.value.unregistered.length > 0 ? (
             <div class="alert alert-warn" role="status">
               <strong>In the bucket but not in the registry</strong> (e.g. after the database was lost); they can still be verified and
@@ -349,16 +312,7 @@ function Refusal(props: { failure: ApiFailure; action: "verify" | "restore"; id:
       </>
     );
   }
-  const what = props.action === "restore" ? "Restore refused" : "Verification refused";
-  return (
-    <div class="alert alert-bad" role="alert">
-      <strong>{what}</strong>: {failure.error.message}{" "}
-      <span class="muted">
-        ({failure.status} {failure.error.code}
-        {failure.error.requestId ? `, request ${failure.error.requestId}` : ""})
-      </span>
-    </div>
-  );
+  return <Refused what={props.action === "restore" ? "Restore" : "Verification"} failure={failure} />;
 }
 
 function RestoreOutcome(props: { result: RestoreResult }) {
@@ -413,7 +367,7 @@ function DetailBody(props: { id: string; detail: z.infer<typeof BackupDetailSche
         ) : (
           <dl class="stats">
             <Stat label="Status">
-              <StatusBadge status={backup.status} />
+              <ValueBadge value={backup.status} tones={STATUS_TONE} />
             </Stat>
             <Stat label="Kind">{backup.kind}</Stat>
             <Stat label="Started">

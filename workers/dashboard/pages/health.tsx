@@ -18,8 +18,8 @@ import {
 } from "../../../core/schemas/health.js";
 import { TaskLeaseAnswerSchema, TaskPageSchema } from "../../../core/schemas/tasks.js";
 import { allows } from "../../http/access.js";
-import type { ApiResult } from "../api-client.js";
-import { Age, ApiError, Badge, Notice, Num, Panel, Stat, Table, Time, type Tone } from "../components.js";
+import { withQuery, type ApiResult } from "../api-client.js";
+import { Age, ApiError, FilterSelect, FilterToolbar, HEALTH_TONES, ListPager, Notice, Num, Panel, Stat, Table, Time, ValueBadge, type ListFragment } from "../components.js";
 import { isHtmx, type DashboardContext } from "../page-access.js";
 import { render, type Pages } from "../pages.js";
 
@@ -31,12 +31,14 @@ const CURRENT_PATH = "/system/health/current";
 const HISTORY_PATH = "/system/health/history";
 const RUN_PATH = "/system/health/run";
 
+/** The history list, refreshed and filtered in place. */
+const HISTORY: ListFragment = { id: "health-history", page: PAGE_PATH, fragment: HISTORY_PATH };
+
 /** Reports per page of the history. */
 const HISTORY_PAGE_SIZE = 20;
 /** Recent succeeded health_check tasks searched for the remediation of the latest report. */
 const REMEDIATION_SEARCH_LIMIT = 20;
 
-const STATUS_TONE: Record<HealthStatus, Tone> = { ok: "ok", degraded: "warn", critical: "bad" };
 const STATUS_RANK: Record<HealthStatus, number> = { critical: 0, degraded: 1, ok: 2 };
 
 /** What the health_check task records (workers/tasks/processors/health-check.ts); only the parts shown here. */
@@ -51,10 +53,6 @@ const HistoryQuerySchema = z.object({
   status: z.enum(HEALTH_STATUSES).optional().catch(undefined),
 });
 type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
-
-function StatusBadge(props: { status: HealthStatus }) {
-  return <Badge tone={STATUS_TONE[props.status]}>{props.status}</Badge>;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Current checks
@@ -108,7 +106,7 @@ function Probe(props: { probe: CurrentData["probe"]; nowMs: number }) {
   return (
     <dl class="stats" aria-label="Public probe">
       <Stat label="Public probe (GET /health)" hint={`HTTP ${probe.httpStatus}`}>
-        <StatusBadge status={body.status} />
+        <ValueBadge value={body.status} tones={HEALTH_TONES} />
       </Stat>
       <Stat label="Probe answered at">
         <Time ms={body.timeMs} />
@@ -116,7 +114,7 @@ function Probe(props: { probe: CurrentData["probe"]; nowMs: number }) {
       <Stat label="Latest check the probe reports" hint={body.lastCheck ? undefined : "no health check has run yet"}>
         {body.lastCheck ? (
           <>
-            <StatusBadge status={body.lastCheck.status} /> <Age ms={body.lastCheck.checkedAtMs} nowMs={props.nowMs} />
+            <ValueBadge value={body.lastCheck.status} tones={HEALTH_TONES} /> <Age ms={body.lastCheck.checkedAtMs} nowMs={props.nowMs} />
           </>
         ) : (
           <span class="muted">none</span>
@@ -144,7 +142,7 @@ function ChecksTable(props: { report: HealthReport; caption: string }) {
             <code>{check.name}</code>
           </th>
           <td>
-            <StatusBadge status={check.status} />
+            <ValueBadge value={check.status} tones={HEALTH_TONES} />
           </td>
           <td>{check.code ? <code>{check.code}</code> : <span class="muted">none</span>}</td>
           <td>{check.detail}</td>
@@ -206,7 +204,7 @@ function Current(props: { data: CurrentData; nowMs: number }) {
           <h3>Latest report #{latest.value.id}</h3>
           <dl class="stats" aria-label="Latest report">
             <Stat label="Status">
-              <StatusBadge status={latest.value.status} />
+              <ValueBadge value={latest.value.status} tones={HEALTH_TONES} />
             </Stat>
             <Stat label="Checked at">
               <Time ms={latest.value.checkedAtMs} />
@@ -237,14 +235,6 @@ function countsText(checks: readonly CheckResult[]): string {
 // ---------------------------------------------------------------------------------------------------------------
 // History
 
-function historyHref(path: string, query: HistoryQuery): string {
-  const params = new URLSearchParams();
-  if (query.status) params.set("status", query.status);
-  if (query.cursor) params.set("cursor", query.cursor);
-  const text = params.toString();
-  return text === "" ? path : `${path}?${text}`;
-}
-
 async function loadHistory(c: DashboardContext, query: HistoryQuery) {
   return c.get("api").get("/api/v1/health/history", HealthHistoryPageSchema, { limit: HISTORY_PAGE_SIZE, status: query.status, cursor: query.cursor });
 }
@@ -252,27 +242,10 @@ async function loadHistory(c: DashboardContext, query: HistoryQuery) {
 function History(props: { query: HistoryQuery; result: Awaited<ReturnType<typeof loadHistory>>; nowMs: number }) {
   const { query, result } = props;
   return (
-    <div id="health-history" hx-get={historyHref(HISTORY_PATH, query)} hx-trigger="every 15s" hx-swap="outerHTML">
-      <form class="toolbar" method="get" action={PAGE_PATH} hx-get={HISTORY_PATH} hx-target="#health-history" hx-swap="outerHTML" hx-trigger="change">
-        <div class="field">
-          <label for="health-history-status">Status</label>
-          <select id="health-history-status" name="status">
-            <option value="" selected={query.status === undefined}>
-              Any status
-            </option>
-            {HEALTH_STATUSES.map((status) => (
-              <option value={status} selected={query.status === status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </div>
-        <noscript>
-          <button type="submit" class="button">
-            Filter
-          </button>
-        </noscript>
-      </form>
+    <div id={HISTORY.id} hx-get={withQuery(HISTORY_PATH, { status: query.status, cursor: query.cursor })} hx-trigger="every 15s" hx-swap="outerHTML">
+      <FilterToolbar list={HISTORY}>
+        <FilterSelect label="Status" id="health-history-status" name="status" value={query.status} any="Any status" options={HEALTH_STATUSES} />
+      </FilterToolbar>
       {!result.ok ? (
         <ApiError failure={result} what="the health history" />
       ) : (
@@ -293,7 +266,7 @@ function History(props: { query: HistoryQuery; result: Awaited<ReturnType<typeof
                     <Age ms={report.checkedAtMs} nowMs={props.nowMs} />
                   </td>
                   <td>
-                    <StatusBadge status={report.status} />
+                    <ValueBadge value={report.status} tones={HEALTH_TONES} />
                   </td>
                   <td class="num">
                     <Num value={report.durationMs} decimals={0} unit="ms" />
@@ -310,7 +283,7 @@ function History(props: { query: HistoryQuery; result: Awaited<ReturnType<typeof
                         <ul class="health-findings">
                           {notOk.map((check) => (
                             <li>
-                              <code>{check.name}</code> <StatusBadge status={check.status} /> {check.detail}
+                              <code>{check.name}</code> <ValueBadge value={check.status} tones={HEALTH_TONES} /> {check.detail}
                               {check.latencyMs === null ? "" : ` (${check.latencyMs} ms)`}
                             </li>
                           ))}
@@ -322,26 +295,14 @@ function History(props: { query: HistoryQuery; result: Awaited<ReturnType<typeof
               );
             })}
           />
-          <nav class="pager" aria-label="Health history pages">
-            {query.cursor ? (
-              <a class="button button-quiet" href={historyHref(PAGE_PATH, { status: query.status })} hx-get={historyHref(HISTORY_PATH, { status: query.status })} hx-target="#health-history" hx-swap="outerHTML">
-                Newest
-              </a>
-            ) : null}
-            {result.value.nextCursor ? (
-              <a
-                class="button"
-                href={historyHref(PAGE_PATH, { status: query.status, cursor: result.value.nextCursor })}
-                hx-get={historyHref(HISTORY_PATH, { status: query.status, cursor: result.value.nextCursor })}
-                hx-target="#health-history"
-                hx-swap="outerHTML"
-              >
-                Older reports
-              </a>
-            ) : (
-              <span class="muted">{result.value.reports.length > 0 ? "Oldest report reached." : ""}</span>
-            )}
-          </nav>
+          <ListPager
+            list={HISTORY}
+            label="Health history pages"
+            filters={{ status: query.status }}
+            cursor={{ name: "cursor", current: query.cursor, next: result.value.nextCursor }}
+            older="Older reports"
+            end={<span class="muted">{result.value.reports.length > 0 ? "Oldest report reached." : ""}</span>}
+          />
         </>
       )}
     </div>

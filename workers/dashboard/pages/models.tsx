@@ -27,12 +27,12 @@ import {
   type ModelRecord,
   type ModelStatus,
 } from "../../../core/schemas/registry.js";
-import { ModelPerformanceResponseSchema } from "../../../core/schemas/serving.js";
+import { ModelPerformanceResponseSchema, type ServedModel } from "../../../core/schemas/serving.js";
 import { authorize, type Principal, type Requirement } from "../../auth/roles.js";
 import { allows } from "../../http/access.js";
 import { PLATFORM_FEATURE_SPEC, platformFeatures, type PlatformFeatures } from "../../models/platform-target.js";
 import { withQuery, type ApiFailure, type ApiResult } from "../api-client.js";
-import { ApiError, Badge, Field, Loaded, Notice, Num, Panel, Pct, Stat, Table, Time, type Tone } from "../components.js";
+import { ActionFailed, ApiError, Badge, Field, FilterSelect, FormProblems, Loaded, Notice, Num, Panel, Pct, ResultRegion, Stat, Table, Time, ValueBadge, type Tone } from "../components.js";
 import type { DashboardContext } from "../page-access.js";
 import { render, symbolsOf, type Pages } from "../pages.js";
 
@@ -105,10 +105,6 @@ function mayForce(principal: Principal | undefined): boolean {
 
 const STATUS_TONES: Record<ModelStatus, Tone> = { champion: "ok", shadow: "info", registered: "neutral", retired: "neutral" };
 
-function StatusBadge(props: { status: ModelStatus }) {
-  return <Badge tone={STATUS_TONES[props.status]}>{props.status}</Badge>;
-}
-
 const EVENT_TONES: Record<DeploymentEvent["event"], Tone> = { deploy: "ok", "force-deploy": "warn", shadow: "info", unshadow: "neutral", rollback: "warn" };
 
 /** Log-loss in nats with 4 decimals. */
@@ -121,32 +117,9 @@ function ModelLink(props: { id: number | null; version: string | null }) {
   return <a href={`/models/${props.id}`}>{props.version}</a>;
 }
 
-/** A 400 fragment for a form that did not parse. */
-function badForm(c: DashboardContext, error: z.ZodError) {
-  return c.html(<Notice tone="bad">Check the form: {error.issues.map((issue) => issue.message).join("; ")}</Notice>, 400);
-}
-
-/** An action the API refused or failed: what was tried, the API's message, and the code and request id to quote. */
-function ActionFailed(props: { failure: ApiFailure; what: string }) {
-  const { error, status } = props.failure;
-  return (
-    <div class="alert alert-bad" role="alert">
-      <strong>Could not {props.what}</strong>: {error.message}{" "}
-      <span class="muted">
-        ({status} {error.code}
-        {error.requestId ? `, request ${error.requestId}` : ""})
-      </span>
-    </div>
-  );
-}
-
+/** The answer to an action the API refused or failed, with the API's status. */
 function failed(c: DashboardContext, failure: ApiFailure, what: string) {
   return c.html(<ActionFailed failure={failure} what={what} />, failure.status as ContentfulStatusCode);
-}
-
-/** Where action notices appear, announced to screen readers. */
-function ResultRegion() {
-  return <div id={RESULT_ID} class="action-result" aria-live="polite"></div>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -159,26 +132,8 @@ function registryQuery(filter: RegistryFilter): string {
 function RegistryFilters(props: { filter: RegistryFilter; symbols: readonly string[] }) {
   return (
     <form method="get" action="/models" class="toolbar" aria-label="Filter the registry">
-      <Field label="Instrument" for="registry-symbol">
-        <select id="registry-symbol" name="symbol">
-          <option value="">All instruments</option>
-          {props.symbols.map((symbol) => (
-            <option value={symbol} selected={props.filter.symbol === symbol}>
-              {symbol}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Status" for="registry-status">
-        <select id="registry-status" name="status">
-          <option value="">Any status</option>
-          {MODEL_STATUSES.map((status) => (
-            <option value={status} selected={props.filter.status === status}>
-              {status}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <FilterSelect label="Instrument" id="registry-symbol" name="symbol" value={props.filter.symbol} any="All instruments" options={props.symbols} />
+      <FilterSelect label="Status" id="registry-status" name="status" value={props.filter.status} any="Any status" options={MODEL_STATUSES} />
       <button type="submit" class="button">
         Show models
       </button>
@@ -222,7 +177,7 @@ function RegistryRow(props: { model: ModelRecord }) {
         {m.modelKind} · {m.timeframe}
       </td>
       <td>
-        <StatusBadge status={m.status} />
+        <ValueBadge value={m.status} tones={STATUS_TONES} />
       </td>
       <td class="num">
         <Nats value={m.heldOut.logLoss} />
@@ -307,35 +262,34 @@ function ServingRow(props: { entry: SymbolServing }) {
     );
   }
   const serving = result.value.serving;
-  const champion = serving?.champion ?? null;
-  const shadow = serving?.shadow ?? null;
   return (
     <tr>
       <th scope="row">{symbol}</th>
-      <td>
-        <ModelLink id={champion?.modelId ?? null} version={champion?.version ?? null} />
-        {champion ? (
-          <span class="muted">
-            {" "}
-            held-out <Nats value={champion.heldOut.logLoss} />
-          </span>
-        ) : null}
-      </td>
-      <td>{champion ? <LiveScore performance={result.value} modelId={champion.modelId} /> : <span class="muted">—</span>}</td>
-      <td>
-        <ModelLink id={shadow?.modelId ?? null} version={shadow?.version ?? null} />
-        {shadow ? (
-          <span class="muted">
-            {" "}
-            held-out <Nats value={shadow.heldOut.logLoss} />
-          </span>
-        ) : null}
-      </td>
-      <td>{shadow ? <LiveScore performance={result.value} modelId={shadow.modelId} /> : <span class="muted">—</span>}</td>
+      <SlotCells slot={serving?.champion ?? null} performance={result.value} />
+      <SlotCells slot={serving?.shadow ?? null} performance={result.value} />
       <td>
         <Time ms={serving?.assignedAtMs} />
       </td>
     </tr>
+  );
+}
+
+/** A serving slot's two cells: the model it holds (with its held-out log-loss) and its live score. */
+function SlotCells(props: { slot: ServedModel | null; performance: Performance }) {
+  const { slot } = props;
+  return (
+    <>
+      <td>
+        <ModelLink id={slot?.modelId ?? null} version={slot?.version ?? null} />
+        {slot ? (
+          <span class="muted">
+            {" "}
+            held-out <Nats value={slot.heldOut.logLoss} />
+          </span>
+        ) : null}
+      </td>
+      <td>{slot ? <LiveScore performance={props.performance} modelId={slot.modelId} /> : <span class="muted">—</span>}</td>
+    </>
   );
 }
 
@@ -376,7 +330,7 @@ function HistoryTable(props: { result: ApiResult<z.output<typeof DeploymentsPage
               </td>
               <td>{event.symbol}</td>
               <td>
-                <Badge tone={EVENT_TONES[event.event]}>{event.event}</Badge>
+                <ValueBadge value={event.event} tones={EVENT_TONES} />
               </td>
               <td>
                 <ModelLink id={event.modelId} version={event.modelVersion} />
@@ -445,7 +399,7 @@ function SummaryStats(props: { model: ModelRecord; detail: ModelDetail }) {
   return (
     <dl class="stats">
       <Stat label="Status">
-        <StatusBadge status={model.status} />
+        <ValueBadge value={model.status} tones={STATUS_TONES} />
       </Stat>
       <Stat label="Instrument">
         {model.symbol} · {model.timeframe}
@@ -908,7 +862,7 @@ export function modelsPages(pages: Pages): void {
       active: "models",
       body: (
         <>
-          <ResultRegion />
+          <ResultRegion id={RESULT_ID} />
           <div class="grid">
             <Panel title="Serving now" id="serving-panel" wide>
               <ServingSection symbols={serving.symbols} history={serving.history} principal={principal} />
@@ -950,7 +904,7 @@ export function modelsPages(pages: Pages): void {
           <p>
             <a href="/models">← All models</a>
           </p>
-          <ResultRegion />
+          <ResultRegion id={RESULT_ID} />
           <div class="grid">
             <Panel title="Summary" id="summary" wide>
               <ModelState result={detail} id={id} principal={c.get("principal")} />
@@ -974,7 +928,7 @@ export function modelsPages(pages: Pages): void {
   pages.post("/models/:id{[0-9]+}/deploy", MANAGE, async (c) => {
     const id = modelIdOf(c);
     const form = DeployFormSchema.safeParse(await c.req.parseBody());
-    if (!form.success) return badForm(c, form.error);
+    if (!form.success) return c.html(<FormProblems error={form.error} />, 400);
     const force = form.data.force === "on";
     const body = { force, ...(form.data.reason === undefined ? {} : { reason: form.data.reason }) };
     const answer = await c.get("api").send("POST", `/api/v1/models/${id}/deploy`, body, DeployedSchema);
@@ -1034,7 +988,7 @@ export function modelsPages(pages: Pages): void {
 
   pages.post("/models/rollback", MANAGE, async (c) => {
     const form = RollbackFormSchema.safeParse(await c.req.parseBody());
-    if (!form.success) return badForm(c, form.error);
+    if (!form.success) return c.html(<FormProblems error={form.error} />, 400);
     const { symbol, reason } = form.data;
     const answer = await c.get("api").send("POST", "/api/v1/models/rollback", { symbol, ...(reason === undefined ? {} : { reason }) }, RolledBackSchema);
     if (!answer.ok) return failed(c, answer, `roll ${symbol} back`);

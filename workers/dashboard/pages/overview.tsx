@@ -12,15 +12,14 @@ import { LIVE_CONFIG_ELEMENT_ID, serializeLiveConfig, type LivePageConfig } from
 import { FRESHNESS_BADGES, judgeLive } from "../../../core/live/staleness.js";
 import type { FreshnessStatus } from "../../../core/market/freshness.js";
 import type { Timeframe } from "../../../core/market/timeframe.js";
-import { HealthHistoryPageSchema, type HealthReport, type HealthStatus } from "../../../core/schemas/health.js";
+import { HealthHistoryPageSchema, type HealthReport } from "../../../core/schemas/health.js";
 import { MarketStatusResponseSchema, type InstrumentMarketStatus, type MarketStatusResponse } from "../../../core/schemas/market-data.js";
 import { PortfolioSchema, PositionsResponseSchema, type Portfolio, type PositionsResponse } from "../../../core/schemas/portfolio-api.js";
 import { LatestSignalResponseSchema, type Signal } from "../../../core/schemas/serving.js";
-import type { TradingState } from "../../../core/schemas/account.js";
 import type { Requirement } from "../../auth/roles.js";
 import { allows, DECLARED_ACCESS } from "../../http/access.js";
 import type { ApiResult } from "../api-client.js";
-import { Age, Badge, Loaded, Num, Panel, Stat, Table, Time, Usd, type Tone } from "../components.js";
+import { Age, Badge, HEALTH_TONES, Loaded, Num, Panel, Stat, Table, Time, TRADING_STATE_TONES, Usd, type Tone } from "../components.js";
 import type { DashboardContext } from "../page-access.js";
 import { render, symbolsOf, type Pages } from "../pages.js";
 
@@ -85,9 +84,6 @@ export function probabilitiesText(probabilities: Record<string, number>): string
 
 // --- sections ---------------------------------------------------------------------------------------------------
 
-const HEALTH_TONES: Readonly<Record<HealthStatus, Tone>> = { ok: "ok", degraded: "warn", critical: "bad" };
-const STATE_TONES: Readonly<Record<TradingState, Tone>> = { ACTIVE: "ok", REDUCING: "warn", HALTED: "bad" };
-
 function HealthSummary(props: { report: HealthReport | null; nowMs: number }) {
   const report = props.report;
   if (report === null) {
@@ -125,7 +121,7 @@ function AccountSummary(props: { portfolio: Portfolio; positions: PositionsRespo
     <>
       <dl class="stats">
         <Stat label="Trading state">
-          <Badge tone={STATE_TONES[portfolio.tradingState]} label={`Trading state ${portfolio.tradingState}`}>
+          <Badge tone={TRADING_STATE_TONES[portfolio.tradingState]} label={`Trading state ${portfolio.tradingState}`}>
             {portfolio.tradingState}
           </Badge>
         </Stat>

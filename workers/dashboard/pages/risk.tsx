@@ -12,10 +12,30 @@ import { formatNumber, formatUsd } from "../../../core/display/format.js";
 import { EmergencyStopResultSchema, PortfolioSchema, type EmergencyStopResponse, type Portfolio } from "../../../core/schemas/portfolio-api.js";
 import { RISK_SEVERITIES, RiskAlertsPageSchema, type RiskAlertsPage } from "../../../core/schemas/trading-api.js";
 import { AccountSnapshotSchema, LotRulesSchema, RISK_EVENT_KINDS, RiskLimitsSchema, type AccountSnapshot, type RiskEvent, type RiskLimits } from "../../../core/schemas/trading.js";
-import type { TradingState } from "../../../core/schemas/account.js";
 import { allows } from "../../http/access.js";
-import type { ApiFailure, ApiResult } from "../api-client.js";
-import { Age, ApiError, Badge, Field, Notice, Num, Panel, Stat, Table, Time, Usd, type Tone } from "../components.js";
+import { withQuery, type ApiFailure, type ApiResult } from "../api-client.js";
+import {
+  Age,
+  ApiError,
+  Badge,
+  Field,
+  FilterSelect,
+  FilterToolbar,
+  ListPager,
+  Notice,
+  Num,
+  Panel,
+  Refused,
+  Stat,
+  Table,
+  Time,
+  TRADING_STATE_TONES,
+  Usd,
+  validationIssues,
+  ValueBadge,
+  type ListFragment,
+  type Tone,
+} from "../components.js";
 import { isHtmx, type DashboardContext } from "../page-access.js";
 import { render, type Pages } from "../pages.js";
 
@@ -36,12 +56,14 @@ const STOP_KEY = "POST /api/v1/risk/emergency-stop";
 const RESET_KEY = "POST /api/v1/risk/reset";
 const LIMITS_KEY = "PUT /api/v1/risk/limits";
 
+/** The alerts list, refreshed and filtered in place. */
+const ALERTS: ListFragment = { id: "risk-alerts", page: PAGE_PATH, fragment: ALERTS_PATH };
+
 /** Risk alerts per page. */
 const ALERTS_PAGE_SIZE = 20;
 /** The event that makes the alerts reload after a stop, reset or limits change. */
 const CHANGED_EVENT = "risk-changed";
 
-const STATE_TONE: Record<TradingState, Tone> = { ACTIVE: "ok", REDUCING: "warn", HALTED: "bad" };
 const SEVERITY_TONE: Record<RiskEvent["severity"], Tone> = { info: "info", warning: "warn", critical: "bad" };
 
 const plainFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
@@ -59,7 +81,7 @@ function AccountView(props: { account: AccountSnapshot; nowMs: number }) {
     <>
       <p class="trading-state-line">
         Trading state:{" "}
-        <span id="trading-state" class={`badge badge-${STATE_TONE[a.tradingState]} trading-state`} data-state={a.tradingState}>
+        <span id="trading-state" class={`badge badge-${TRADING_STATE_TONES[a.tradingState]} trading-state`} data-state={a.tradingState}>
           {a.tradingState}
         </span>{" "}
         since <Time ms={a.stateSinceMs} /> (<Age ms={a.stateSinceMs} nowMs={props.nowMs} />)
@@ -310,18 +332,10 @@ function ResetOutcome(props: { account: AccountSnapshot }) {
   );
 }
 
-function Refused(props: { what: string; failure: ApiFailure }) {
-  const { failure } = props;
-  return (
-    <div class="alert alert-bad" role="alert">
-      <strong>{props.what} refused</strong>: {failure.error.message}
-      {fieldMessages(failure).map((issue) => ` — ${issue.path || "request"}: ${issue.message}`)}{" "}
-      <span class="muted">
-        ({failure.status} {failure.error.code}
-        {failure.error.requestId ? `, request ${failure.error.requestId}` : ""})
-      </span>
-    </div>
-  );
+/** A refused stop, reset or limits change, with the fields the API named. */
+function RiskRefused(props: { what: string; failure: ApiFailure }) {
+  const issues = validationIssues(props.failure).map((issue) => ` — ${issue.path || "request"}: ${issue.message}`);
+  return <Refused what={props.what} failure={props.failure} detail={issues} />;
 }
 
 const ReasonFormSchema = z.object({ reason: z.string().max(2_000).default("") });
@@ -457,12 +471,6 @@ function formToLimitsBody(form: Record<string, string>): Record<string, unknown>
   return body;
 }
 
-/** The `{ path, message }` issues of a validation failure (the API's 400 details). */
-function fieldMessages(failure: ApiFailure): { path: string; message: string }[] {
-  const parsed = z.array(z.object({ path: z.string(), message: z.string() })).safeParse(failure.error.details);
-  return parsed.success ? parsed.data : [];
-}
-
 const fieldId = (name: string): string => `limit-${name.replace(/\./g, "-")}`;
 
 function LimitInput(props: { name: string; label: string; unit: string; hint: string; values: Record<string, string>; errors: Map<string, string[]>; required: boolean }) {
@@ -505,7 +513,7 @@ interface EditorProps {
 }
 
 function LimitsEditor(props: EditorProps) {
-  const issues = props.failure ? fieldMessages(props.failure) : [];
+  const issues = props.failure ? validationIssues(props.failure) : [];
   const errors = new Map<string, string[]>();
   for (const issue of issues) errors.set(issue.path, [...(errors.get(issue.path) ?? []), issue.message]);
   const known = new Set(["sizing.kind", "sizing.lots", "sizing.riskPct", ...LIMIT_FIELDS.map((f) => f.name)]);
@@ -531,7 +539,7 @@ function LimitsEditor(props: EditorProps) {
             ) : null}
           </Notice>
         ) : props.failure ? (
-          <Refused what="Saving the limits" failure={props.failure} />
+          <RiskRefused what="Saving the limits" failure={props.failure} />
         ) : null}
       </div>
       {values === null ? (
@@ -590,15 +598,6 @@ const AlertsQuerySchema = z.object({
 });
 type AlertsQuery = z.infer<typeof AlertsQuerySchema>;
 
-function alertsHref(path: string, query: AlertsQuery): string {
-  const params = new URLSearchParams();
-  if (query.severity) params.set("severity", query.severity);
-  if (query.kind) params.set("kind", query.kind);
-  if (query.cursor) params.set("cursor", query.cursor);
-  const text = params.toString();
-  return text === "" ? path : `${path}?${text}`;
-}
-
 async function loadAlerts(c: DashboardContext, query: AlertsQuery): Promise<ApiResult<RiskAlertsPage>> {
   return c.get("api").get("/api/v1/risk/alerts", RiskAlertsPageSchema, { limit: ALERTS_PAGE_SIZE, severity: query.severity, kind: query.kind, cursor: query.cursor });
 }
@@ -611,40 +610,11 @@ function Alerts(props: { query: AlertsQuery; result: ApiResult<RiskAlertsPage>; 
   const { query, result } = props;
   const filtersOnly = { severity: query.severity, kind: query.kind };
   return (
-    <div id="risk-alerts" hx-get={alertsHref(ALERTS_PATH, query)} hx-trigger={`every 15s, ${CHANGED_EVENT} from:body`} hx-swap="outerHTML">
-      <form class="toolbar" method="get" action={PAGE_PATH} hx-get={ALERTS_PATH} hx-target="#risk-alerts" hx-swap="outerHTML" hx-trigger="change">
-        <div class="field">
-          <label for="risk-alerts-severity">Severity at least</label>
-          <select id="risk-alerts-severity" name="severity">
-            <option value="" selected={query.severity === undefined}>
-              Any
-            </option>
-            {RISK_SEVERITIES.map((severity) => (
-              <option value={severity} selected={query.severity === severity}>
-                {severity}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="risk-alerts-kind">Kind</label>
-          <select id="risk-alerts-kind" name="kind">
-            <option value="" selected={query.kind === undefined}>
-              Any
-            </option>
-            {RISK_EVENT_KINDS.map((kind) => (
-              <option value={kind} selected={query.kind === kind}>
-                {kind}
-              </option>
-            ))}
-          </select>
-        </div>
-        <noscript>
-          <button type="submit" class="button">
-            Filter
-          </button>
-        </noscript>
-      </form>
+    <div id={ALERTS.id} hx-get={withQuery(ALERTS_PATH, { ...filtersOnly, cursor: query.cursor })} hx-trigger={`every 15s, ${CHANGED_EVENT} from:body`} hx-swap="outerHTML">
+      <FilterToolbar list={ALERTS}>
+        <FilterSelect label="Severity at least" id="risk-alerts-severity" name="severity" value={query.severity} any="Any" options={RISK_SEVERITIES} />
+        <FilterSelect label="Kind" id="risk-alerts-kind" name="kind" value={query.kind} any="Any" options={RISK_EVENT_KINDS} />
+      </FilterToolbar>
       {!result.ok ? (
         <ApiError failure={result} what="the risk alerts" />
       ) : (
@@ -661,7 +631,7 @@ function Alerts(props: { query: AlertsQuery; result: ApiResult<RiskAlertsPage>; 
                     <Time ms={alert.tsMs} />
                   </td>
                   <td>
-                    <Badge tone={SEVERITY_TONE[alert.severity]}>{alert.severity}</Badge>
+                    <ValueBadge value={alert.severity} tones={SEVERITY_TONE} />
                   </td>
                   <td>{alert.kind}</td>
                   <td>{alert.symbol ?? <span class="muted">account</span>}</td>
@@ -690,24 +660,13 @@ function Alerts(props: { query: AlertsQuery; result: ApiResult<RiskAlertsPage>; 
               );
             })}
           />
-          <nav class="pager" aria-label="Risk alert pages">
-            {query.cursor ? (
-              <a class="button button-quiet" href={alertsHref(PAGE_PATH, filtersOnly)} hx-get={alertsHref(ALERTS_PATH, filtersOnly)} hx-target="#risk-alerts" hx-swap="outerHTML">
-                Newest
-              </a>
-            ) : null}
-            {result.value.nextCursor ? (
-              <a
-                class="button"
-                href={alertsHref(PAGE_PATH, { ...filtersOnly, cursor: result.value.nextCursor })}
-                hx-get={alertsHref(ALERTS_PATH, { ...filtersOnly, cursor: result.value.nextCursor })}
-                hx-target="#risk-alerts"
-                hx-swap="outerHTML"
-              >
-                Older alerts
-              </a>
-            ) : null}
-          </nav>
+          <ListPager
+            list={ALERTS}
+            label="Risk alert pages"
+            filters={filtersOnly}
+            cursor={{ name: "cursor", current: query.cursor, next: result.value.nextCursor }}
+            older="Older alerts"
+          />
         </>
       )}
     </div>
@@ -788,7 +747,7 @@ export function riskPages(pages: Pages): void {
       return controlsAnswer(c, { ...controls, outcome: <Notice tone="bad">Give a reason for the emergency stop: it is recorded with it.</Notice> }, 400);
     }
     const stopped = await c.get("api").send("POST", "/api/v1/risk/emergency-stop", { reason }, EmergencyStopResultSchema);
-    if (!stopped.ok) return controlsAnswer(c, { ...controls, stopReason: reason, outcome: <Refused what="Emergency stop" failure={stopped} /> }, stopped.status as ContentfulStatusCode);
+    if (!stopped.ok) return controlsAnswer(c, { ...controls, stopReason: reason, outcome: <RiskRefused what="Emergency stop" failure={stopped} /> }, stopped.status as ContentfulStatusCode);
     return controlsAnswer(c, { ...controls, outcome: <StopOutcome result={stopped.value} /> }, 200);
   });
 
@@ -799,7 +758,7 @@ export function riskPages(pages: Pages): void {
       return controlsAnswer(c, { ...controls, outcome: <Notice tone="bad">Give a reason for the reset: it is recorded with it.</Notice> }, 400);
     }
     const reset = await c.get("api").send("POST", "/api/v1/risk/reset", { reason }, AccountSnapshotSchema);
-    if (!reset.ok) return controlsAnswer(c, { ...controls, resetReason: reason, outcome: <Refused what="Reset" failure={reset} /> }, reset.status as ContentfulStatusCode);
+    if (!reset.ok) return controlsAnswer(c, { ...controls, resetReason: reason, outcome: <RiskRefused what="Reset" failure={reset} /> }, reset.status as ContentfulStatusCode);
     return controlsAnswer(c, { ...controls, outcome: <ResetOutcome account={reset.value} /> }, 200);
   });
 

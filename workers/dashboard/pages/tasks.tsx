@@ -32,7 +32,7 @@ import {
 import type { Principal, Requirement } from "../../auth/roles.js";
 import { allows } from "../../http/access.js";
 import { withQuery, type ApiFailure, type ApiResult } from "../api-client.js";
-import { Age, Badge, Field, Loaded, Notice, Num, Panel, Pct, Stat, Table, Time, type Tone } from "../components.js";
+import { ActionFailed, Age, Field, FilterSelect, FormProblems, Loaded, Notice, Num, Panel, Pct, ResultRegion, Stat, Table, Time, validationIssues, ValueBadge, type Tone } from "../components.js";
 import type { DashboardContext } from "../page-access.js";
 import { render, symbolsOf, type Pages } from "../pages.js";
 
@@ -149,10 +149,6 @@ const STATUS_TONES: Record<TaskStatus, Tone> = {
   cancelled: "warn",
 };
 
-function StatusBadge(props: { status: TaskStatus }) {
-  return <Badge tone={STATUS_TONES[props.status]}>{props.status}</Badge>;
-}
-
 const TYPE_LABELS: Record<TaskType, string> = {
   model_training: "Model training",
   model_deploy: "Model deploy",
@@ -200,32 +196,9 @@ function Json(props: { value: unknown }) {
   return <pre class="json">{JSON.stringify(props.value, null, 2)}</pre>;
 }
 
-/** The field errors an API validation failure carries, if any. */
-function issuesOf(failure: ApiFailure): string[] {
-  const parsed = z.array(z.object({ path: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(), message: z.string() })).safeParse(failure.error.details);
-  if (!parsed.success) return [];
-  return parsed.data.map((issue) => {
-    const path = Array.isArray(issue.path) ? issue.path.join(".") : (issue.path ?? "");
-    return path === "" ? issue.message : `${path}: ${issue.message}`;
-  });
-}
-
-/** An action the API refused or failed: what was tried, the API's message, and the code and request id to quote. */
-function ActionFailed(props: { failure: ApiFailure; what: string }) {
-  const { error, status } = props.failure;
-  return (
-    <div class="alert alert-bad" role="alert">
-      <strong>Could not {props.what}</strong>: {error.message}{" "}
-      <span class="muted">
-        ({status} {error.code}
-        {error.requestId ? `, request ${error.requestId}` : ""})
-      </span>
-    </div>
-  );
-}
-
+/** An action the API refused or failed, with the field errors it names. */
 function failed(c: DashboardContext, failure: ApiFailure, what: string) {
-  const issues = issuesOf(failure);
+  const issues = validationIssues(failure).map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`));
   return c.html(
     <>
       <ActionFailed failure={failure} what={what} />
@@ -246,36 +219,14 @@ function changed(c: DashboardContext, body: Child) {
   return c.html(<>{body}</>);
 }
 
-function ResultRegion() {
-  return <div id={RESULT_ID} class="action-result" aria-live="polite"></div>;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Queue
 
 function QueueFilters(props: { filter: QueueFilter }) {
   return (
     <form method="get" action="/tasks" class="toolbar" aria-label="Filter the queue">
-      <Field label="Status" for="queue-status">
-        <select id="queue-status" name="status">
-          <option value="">Any status</option>
-          {TASK_STATUSES.map((status) => (
-            <option value={status} selected={props.filter.status === status}>
-              {status}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Type" for="queue-type">
-        <select id="queue-type" name="type">
-          <option value="">Any type</option>
-          {TASK_TYPES.map((type) => (
-            <option value={type} selected={props.filter.type === type}>
-              {TYPE_LABELS[type]}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <FilterSelect label="Status" id="queue-status" name="status" value={props.filter.status} any="Any status" options={TASK_STATUSES} />
+      <FilterSelect label="Type" id="queue-type" name="type" value={props.filter.type} any="Any type" options={TASK_TYPES} optionLabel={(type) => TYPE_LABELS[type]} />
       <input type="hidden" name="days" value={props.filter.days} />
       <button type="submit" class="button">
         Show tasks
@@ -367,7 +318,7 @@ function QueueTable(props: { page: z.output<typeof TaskPageSchema>; filter: Queu
             </td>
             <td>{TYPE_LABELS[task.type]}</td>
             <td>
-              <StatusBadge status={task.status} />
+              <ValueBadge value={task.status} tones={STATUS_TONES} />
             </td>
             <td class="num">{task.priority}</td>
             <td class="num">
@@ -658,7 +609,7 @@ function TaskSummary(props: { task: TaskRecord; principal: Principal | undefined
     <>
       <dl class="stats">
         <Stat label="Status">
-          <StatusBadge status={t.status} />
+          <ValueBadge value={t.status} tones={STATUS_TONES} />
         </Stat>
         <Stat label="Type">{TYPE_LABELS[t.type]}</Stat>
         <Stat label="Priority" hint="0 lowest, 9 highest">
@@ -783,7 +734,7 @@ export function tasksPages(pages: Pages): void {
       active: "tasks",
       body: (
         <>
-          <ResultRegion />
+          <ResultRegion id={RESULT_ID} />
           <div class="grid">
             <Panel title="Queue" id="queue-panel" wide>
               <QueueFilters filter={filter} />
@@ -829,7 +780,7 @@ export function tasksPages(pages: Pages): void {
             <p>
               <a href="/tasks">← All tasks</a> · <code>{id}</code>
             </p>
-            <ResultRegion />
+            <ResultRegion id={RESULT_ID} />
             <TaskDetailSection id={id} result={result} principal={c.get("principal")} nowMs={Date.now()} />
           </>
         ),
@@ -849,7 +800,7 @@ export function tasksPages(pages: Pages): void {
     const type = ManualTypeSchema.safeParse(body["type"]);
     if (!type.success) return c.html(<Notice tone="bad">Choose a task type to start.</Notice>, 400);
     const form = CREATE_FORMS[type.data].safeParse(body);
-    if (!form.success) return c.html(<Notice tone="bad">Check the form: {form.error.issues.map((issue) => issue.message).join("; ")}</Notice>, 400);
+    if (!form.success) return c.html(<FormProblems error={form.error} />, 400);
     const answer = await c.get("api").send("POST", "/api/v1/tasks", { type: type.data, payload: form.data }, TaskLeaseAnswerSchema);
     if (!answer.ok) return failed(c, answer, `start a ${TYPE_LABELS[type.data].toLowerCase()}`);
     const { task } = answer.value;
@@ -878,7 +829,7 @@ export function tasksPages(pages: Pages): void {
   pages.post(`/tasks/:id{${TASK_ID_PATTERN}}/cancel`, MANAGE, async (c) => {
     const id = taskIdOf(c);
     const form = CancelFormSchema.safeParse(await c.req.parseBody());
-    if (!form.success) return c.html(<Notice tone="bad">Check the form: {form.error.issues.map((issue) => issue.message).join("; ")}</Notice>, 400);
+    if (!form.success) return c.html(<FormProblems error={form.error} />, 400);
     const body = form.data.reason === undefined ? {} : { reason: form.data.reason };
     const answer = await c.get("api").send("POST", `/api/v1/tasks/${id}/cancel`, body, TaskLeaseAnswerSchema);
     if (!answer.ok) return failed(c, answer, `cancel task ${id}`);

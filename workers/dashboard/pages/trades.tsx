@@ -12,7 +12,7 @@ import { TradeAnalyticsResponseSchema, TradesPageSchema, type TradeAnalyticsResp
 import { EXIT_REASONS, REGIMES, type ExitReason, type Regime, type Trade } from "../../../core/schemas/trading.js";
 import type { Requirement } from "../../auth/roles.js";
 import { failureOf, withQuery, type ApiFailure, type ApiResult, type Query } from "../api-client.js";
-import { ApiError, Field, Notice, Num, Panel, Pct, Stat, Table, Time, Usd } from "../components.js";
+import { ApiError, Field, FilterSelect, Notice, Num, Panel, Pct, Stat, Table, Time, Usd } from "../components.js";
 import { isHtmx, type DashboardContext } from "../page-access.js";
 import { render, symbolsOf, type Pages } from "../pages.js";
 
@@ -146,25 +146,13 @@ export function filterQuery(values: TradeFilterValues): Query {
 /** True when any filter is set. */
 export const hasFilters = (values: TradeFilterValues): boolean => TRADE_FILTER_NAMES.some((name) => values[name] !== "");
 
-function Select(props: { id: string; name: string; value: string; allLabel: string; options: readonly { value: string; label: string }[] }) {
-  // A value that came in a link but is not one of the options still shows (the API decides whether it matches anything).
-  const options = props.value === "" || props.options.some((o) => o.value === props.value) ? props.options : [...props.options, { value: props.value, label: props.value }];
-  return (
-    <select id={props.id} name={props.name}>
-      <option value="" selected={props.value === ""}>
-        {props.allLabel}
-      </option>
-      {options.map((option) => (
-        <option value={option.value} selected={option.value === props.value}>
-          {option.label}
-        </option>
-      ))}
-    </select>
-  );
-}
-
-const entries = (labels: Readonly<Record<string, string>>, order: readonly string[]): { value: string; label: string }[] =>
-  order.map((value) => ({ value, label: labelOf(labels, value) }));
+/** The filters chosen from a fixed list besides the symbol, in form order: the words of "no filter", the choices and their labels. */
+const CHOICE_FILTERS: readonly { name: TradeFilterName; any: string; options: readonly string[]; labels: Readonly<Record<string, string>> }[] = [
+  { name: "side", any: "Both sides", options: ["buy", "sell"], labels: SIDE_LABELS },
+  { name: "exitReason", any: "Any exit reason", options: EXIT_REASONS, labels: EXIT_REASON_LABELS },
+  { name: "regime", any: "Any regime", options: REGIMES, labels: REGIME_LABELS },
+  { name: "strategy", any: "Any strategy", options: Object.keys(STRATEGY_LABELS), labels: STRATEGY_LABELS },
+];
 
 /**
  * The filter form of the trades and analytics pages. A plain GET form (it works without JavaScript); with `htmx` it
@@ -187,21 +175,18 @@ export function TradeFilterForm(props: {
   return (
     <form id="trade-filters" class="filters" method="get" action={props.action} aria-label="Trade filters" {...htmxAttrs}>
       <div class="form-grid">
-        <Field label={FILTER_LABELS.symbol} for={id("symbol")}>
-          <Select id={id("symbol")} name="symbol" value={v.symbol} allLabel="All symbols" options={props.symbols.map((s) => ({ value: s, label: s }))} />
-        </Field>
-        <Field label={FILTER_LABELS.side} for={id("side")}>
-          <Select id={id("side")} name="side" value={v.side} allLabel="Both sides" options={entries(SIDE_LABELS, ["buy", "sell"])} />
-        </Field>
-        <Field label={FILTER_LABELS.exitReason} for={id("exitReason")}>
-          <Select id={id("exitReason")} name="exitReason" value={v.exitReason} allLabel="Any exit reason" options={entries(EXIT_REASON_LABELS, EXIT_REASONS)} />
-        </Field>
-        <Field label={FILTER_LABELS.regime} for={id("regime")}>
-          <Select id={id("regime")} name="regime" value={v.regime} allLabel="Any regime" options={entries(REGIME_LABELS, REGIMES)} />
-        </Field>
-        <Field label={FILTER_LABELS.strategy} for={id("strategy")}>
-          <Select id={id("strategy")} name="strategy" value={v.strategy} allLabel="Any strategy" options={entries(STRATEGY_LABELS, Object.keys(STRATEGY_LABELS))} />
-        </Field>
+        <FilterSelect label={FILTER_LABELS.symbol} id={id("symbol")} name="symbol" value={v.symbol} any="All symbols" options={props.symbols} />
+        {CHOICE_FILTERS.map((filter) => (
+          <FilterSelect
+            label={FILTER_LABELS[filter.name]}
+            id={id(filter.name)}
+            name={filter.name}
+            value={v[filter.name]}
+            any={filter.any}
+            options={filter.options}
+            optionLabel={(option) => labelOf(filter.labels, option)}
+          />
+        ))}
         <Field label={FILTER_LABELS.modelVersion} for={id("modelVersion")} hint="Exact version, e.g. 2024-03-01.1">
           <input id={id("modelVersion")} name="modelVersion" type="text" maxlength={64} value={v.modelVersion} autocomplete="off" />
         </Field>

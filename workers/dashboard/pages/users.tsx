@@ -19,8 +19,24 @@ import {
   type Role,
   type User,
 } from "../../../core/schemas/auth.js";
-import type { ApiFailure, ApiResult } from "../api-client.js";
-import { Age, ApiError, Badge, Notice, Panel, Table, Time, type Tone } from "../components.js";
+import { withQuery, type ApiFailure, type ApiResult } from "../api-client.js";
+import {
+  Age,
+  ApiError,
+  Badge,
+  FilterSelect,
+  FilterToolbar,
+  ListPager,
+  Notice,
+  Panel,
+  Refused,
+  Table,
+  Time,
+  validationIssues,
+  ValueBadge,
+  type ListFragment,
+  type Tone,
+} from "../components.js";
 import { isHtmx, type DashboardContext } from "../page-access.js";
 import { render, type Pages } from "../pages.js";
 
@@ -32,6 +48,9 @@ const USER_UPDATE_PATH = "/admin/users/:id/update";
 const KEYS_PATH = "/admin/users/keys";
 const KEY_REVOKE_PATH = "/admin/users/keys/:id/revoke";
 const AUDIT_PATH = "/admin/users/audit";
+
+/** The audit log, refreshed and filtered in place. */
+const AUDIT: ListFragment = { id: "audit-log", page: PAGE_PATH, fragment: AUDIT_PATH };
 
 /** Audit entries per page. */
 const AUDIT_PAGE_SIZE = 25;
@@ -53,29 +72,24 @@ const KeysAnswerSchema = z.object({ keys: z.array(ApiKeySchema) });
 const userUpdatePath = (id: string): string => `/admin/users/${encodeURIComponent(id)}/update`;
 const keyRevokePath = (id: string): string => `${KEYS_PATH}/${encodeURIComponent(id)}/revoke`;
 
-function RoleBadge(props: { role: Role }) {
-  return <Badge tone={ROLE_TONE[props.role]}>{props.role}</Badge>;
-}
-
 /** The API's `{ path, message }` validation issues, by field. */
 function issuesByField(failure: ApiFailure | undefined): Map<string, string[]> {
   const byField = new Map<string, string[]>();
   if (failure === undefined) return byField;
-  const parsed = z.array(z.object({ path: z.string(), message: z.string() })).safeParse(failure.error.details);
-  for (const issue of parsed.success ? parsed.data : []) byField.set(issue.path, [...(byField.get(issue.path) ?? []), issue.message]);
+  for (const issue of validationIssues(failure)) byField.set(issue.path, [...(byField.get(issue.path) ?? []), issue.message]);
   return byField;
 }
 
-function Refused(props: { what: string; failure: ApiFailure }) {
-  const { failure } = props;
+/** A choice of role with `role` selected; `label` names it when no <label> does (in a table row). */
+function RoleSelect(props: { id: string; role: string; label?: string }) {
   return (
-    <div class="alert alert-bad" role="alert">
-      <strong>{props.what} refused</strong>: {failure.error.message}{" "}
-      <span class="muted">
-        ({failure.status} {failure.error.code}
-        {failure.error.requestId ? `, request ${failure.error.requestId}` : ""})
-      </span>
-    </div>
+    <select id={props.id} name="role" {...(props.label === undefined ? {} : { "aria-label": props.label })}>
+      {ROLES.map((role) => (
+        <option value={role} selected={props.role === role}>
+          {role}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -136,13 +150,7 @@ function UserCreate(props: { values?: { username: string; role: string }; failur
             <input id="new-user-password" name="password" type="password" required minlength={12} maxlength={256} autocomplete="new-password" {...invalid(errors.get("password"), "new-user-password")} />
           </FormField>
           <FormField id="new-user-role" label="Role" hint="viewer reads; trader also trades; admin also manages users, tasks and backups." errors={errors.get("role")}>
-            <select id="new-user-role" name="role">
-              {ROLES.map((role) => (
-                <option value={role} selected={values.role === role}>
-                  {role}
-                </option>
-              ))}
-            </select>
+            <RoleSelect id="new-user-role" role={values.role} />
           </FormField>
         </div>
         <div class="actions">
@@ -163,13 +171,7 @@ function UserActions(props: { user: User; self: boolean }) {
       {props.self ? null : (
         <form class="inline-form" hx-post={userUpdatePath(user.id)} hx-target="#user-action-result" hx-swap="innerHTML">
           <input type="hidden" name="action" value="role" />
-          <select id={`role-${slugId}`} name="role" aria-label={`Role of ${user.username}`}>
-            {ROLES.map((role) => (
-              <option value={role} selected={user.role === role}>
-                {role}
-              </option>
-            ))}
-          </select>
+          <RoleSelect id={`role-${slugId}`} role={user.role} label={`Role of ${user.username}`} />
           <button type="submit" class="button">
             Change role
           </button>
@@ -230,7 +232,7 @@ function UserList(props: { result: ApiResult<{ users: User[] }>; selfId: string 
                   {user.username} {self ? <Badge tone="info">you</Badge> : null}
                 </th>
                 <td>
-                  <RoleBadge role={user.role} />
+                  <ValueBadge value={user.role} tones={ROLE_TONE} />
                 </td>
                 <td>
                   <Time ms={user.createdAtMs} />
@@ -296,13 +298,7 @@ function KeyCreate(props: { values?: { name: string; role: string; scopes: reado
             <input id="new-key-name" name="name" required maxlength={100} autocomplete="off" value={values.name} {...invalid(errors.get("name"), "new-key-name")} />
           </FormField>
           <FormField id="new-key-role" label="Role" hint="A key can never do more than its role allows." errors={errors.get("role")}>
-            <select id="new-key-role" name="role">
-              {ROLES.map((role) => (
-                <option value={role} selected={values.role === role}>
-                  {role}
-                </option>
-              ))}
-            </select>
+            <RoleSelect id="new-key-role" role={values.role} />
           </FormField>
           <fieldset class={scopeErrors.length > 0 ? "field field-invalid" : "field"}>
             <legend>Scopes</legend>
@@ -345,7 +341,7 @@ function KeyList(props: { result: ApiResult<{ keys: ApiKey[] }>; nowMs: number }
                 <code>{key.prefix}</code>
               </td>
               <td>
-                <RoleBadge role={key.role} />
+                <ValueBadge value={key.role} tones={ROLE_TONE} />
               </td>
               <td>{key.scopes.join(", ")}</td>
               <td>{key.createdBy}</td>
@@ -398,14 +394,6 @@ const AuditQuerySchema = z.object({
 });
 type AuditQuery = z.infer<typeof AuditQuerySchema>;
 
-function auditHref(path: string, query: AuditQuery): string {
-  const params = new URLSearchParams();
-  if (query.outcome) params.set("outcome", query.outcome);
-  if (query.before) params.set("before", query.before);
-  const textForm = params.toString();
-  return textForm === "" ? path : `${path}?${textForm}`;
-}
-
 async function loadAudit(c: DashboardContext, query: AuditQuery) {
   return c.get("api").get("/api/v1/audit", AuditPageSchema, { limit: AUDIT_PAGE_SIZE, outcome: query.outcome, before: query.before });
 }
@@ -418,27 +406,10 @@ function actorText(entry: AuditEntry): string {
 function AuditLog(props: { query: AuditQuery; result: Awaited<ReturnType<typeof loadAudit>> }) {
   const { query, result } = props;
   return (
-    <div id="audit-log" hx-get={auditHref(AUDIT_PATH, query)} hx-trigger={`${USERS_CHANGED} from:body, ${KEYS_CHANGED} from:body`} hx-swap="outerHTML">
-      <form class="toolbar" method="get" action={PAGE_PATH} hx-get={AUDIT_PATH} hx-target="#audit-log" hx-swap="outerHTML" hx-trigger="change">
-        <div class="field">
-          <label for="audit-outcome">Outcome</label>
-          <select id="audit-outcome" name="outcome">
-            <option value="" selected={query.outcome === undefined}>
-              Any
-            </option>
-            {AUDIT_OUTCOMES.map((outcome) => (
-              <option value={outcome} selected={query.outcome === outcome}>
-                {outcome}
-              </option>
-            ))}
-          </select>
-        </div>
-        <noscript>
-          <button type="submit" class="button">
-            Filter
-          </button>
-        </noscript>
-      </form>
+    <div id={AUDIT.id} hx-get={withQuery(AUDIT_PATH, { outcome: query.outcome, before: query.before })} hx-trigger={`${USERS_CHANGED} from:body, ${KEYS_CHANGED} from:body`} hx-swap="outerHTML">
+      <FilterToolbar list={AUDIT}>
+        <FilterSelect label="Outcome" id="audit-outcome" name="outcome" value={query.outcome} any="Any" options={AUDIT_OUTCOMES} />
+      </FilterToolbar>
       {!result.ok ? (
         <ApiError failure={result} what="the audit log" />
       ) : (
@@ -459,7 +430,7 @@ function AuditLog(props: { query: AuditQuery; result: Awaited<ReturnType<typeof 
                 </td>
                 <td>{entry.target ? <code>{entry.target}</code> : <span class="muted">—</span>}</td>
                 <td>
-                  <Badge tone={OUTCOME_TONE[entry.outcome]}>{entry.outcome}</Badge>
+                  <ValueBadge value={entry.outcome} tones={OUTCOME_TONE} />
                 </td>
                 <td class="num">{entry.status}</td>
                 <td>{entry.ip ?? <span class="muted">—</span>}</td>
@@ -479,24 +450,13 @@ function AuditLog(props: { query: AuditQuery; result: Awaited<ReturnType<typeof 
               </tr>
             ))}
           />
-          <nav class="pager" aria-label="Audit log pages">
-            {query.before ? (
-              <a class="button button-quiet" href={auditHref(PAGE_PATH, { outcome: query.outcome })} hx-get={auditHref(AUDIT_PATH, { outcome: query.outcome })} hx-target="#audit-log" hx-swap="outerHTML">
-                Newest
-              </a>
-            ) : null}
-            {result.value.next !== null ? (
-              <a
-                class="button"
-                href={auditHref(PAGE_PATH, { outcome: query.outcome, before: String(result.value.next) })}
-                hx-get={auditHref(AUDIT_PATH, { outcome: query.outcome, before: String(result.value.next) })}
-                hx-target="#audit-log"
-                hx-swap="outerHTML"
-              >
-                Older entries
-              </a>
-            ) : null}
-          </nav>
+          <ListPager
+            list={AUDIT}
+            label="Audit log pages"
+            filters={{ outcome: query.outcome }}
+            cursor={{ name: "before", current: query.before, next: result.value.next === null ? null : String(result.value.next) }}
+            older="Older entries"
+          />
         </>
       )}
     </div>
