@@ -108,3 +108,12 @@ export function toneOf(value: number | null | undefined): "positive" | "negative
   if (value === null || value === undefined || !Number.isFinite(value) || value === 0) return "flat";
   return value > 0 ? "positive" : "negative";
 }
+
+/**
+ * JSON that is safe inside a `<script type="application/json">` element: `<`, `>` and `&` escaped as \u00XX, so no
+ * "</script>" or "<!--" in a value can end the element early. `JSON.parse` reads it back unchanged.
+ * @example scriptSafeJson({ note: "</script>" }) // '{"note":"\u003c/script\u003e"}'
+ */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}

@@ -3,6 +3,7 @@
  * instruments to follow, with what the script needs to show and judge them, and the feed threshold. The script
  * validates it like any boundary.
  */
+import { scriptSafeJson } from "../display/format.js";
 import { z } from "zod";
 import type { TradingHours } from "../instruments/instrument.js";
 import { TimeframeSchema } from "../market/timeframe.js";
@@ -42,5 +43,5 @@ export const LIVE_CONFIG_ELEMENT_ID = "live-config";
  * @example serializeLiveConfig(config) // '{"instruments":[…],"feedMaxAgeMs":300000}'
  */
 export function serializeLiveConfig(config: LivePageConfig): string {
-  return JSON.stringify(LivePageConfigSchema.parse(config)).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+  return scriptSafeJson(LivePageConfigSchema.parse(config));
 }

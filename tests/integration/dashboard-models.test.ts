@@ -11,33 +11,13 @@ import type { ModelManifest } from "../../core/ml/manifest.js";
 import type { DeploymentEvent, ModelRecord } from "../../core/schemas/registry.js";
 import type { ServingState } from "../../core/schemas/serving.js";
 import { DECLARED_ACCESS } from "../../workers/http/access.js";
-import { REGISTRY_MODEL_BASE64 } from "../fixtures/models/registry-bytes.js";
-import registryManifestJson from "../fixtures/models/registry-manifest.json";
 import { getPage, htmxPost, logInAs, textOf, type Browser } from "./dashboard-support.js";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { call, postJson, type As } from "./http.js";
+import { BINARY_29, manifest, successor } from "./registry-fixtures.js";
 import { replaySignalBars } from "./signal-fixture-model.js";
 
 beforeEach(freshState);
-
-const BINARY_29 = Uint8Array.from(atob(REGISTRY_MODEL_BASE64.binary), (c) => c.charCodeAt(0));
-const BASE_MANIFEST = registryManifestJson as ModelManifest;
-
-/** The fixture manifest (a first XAUUSD M1 model, better than the prior) as `version`, changed by `change`. */
-function manifest(version: string, change: (m: ModelManifest) => void = () => undefined): ModelManifest {
-  const m = structuredClone(BASE_MANIFEST);
-  m.version = version;
-  change(m);
-  return m;
-}
-
-/** A successor of `championVersion` that beat it on its own held-out rows. */
-function successor(version: string, championVersion: string): ModelManifest {
-  return manifest(version, (m) => {
-    m.parentVersion = championVersion;
-    m.metrics.heldOut.champion = { version: championVersion, logLoss: 0.69, auc: 0.52, brier: 0.249, accuracy: 0.51 };
-  });
-}
 
 const traderKey = async (): Promise<As> => ({ headers: { "x-api-key": (await createApiKey("trader", ["read", "models"], "models page test")).key } });
 

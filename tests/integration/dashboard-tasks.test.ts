@@ -12,7 +12,7 @@ import { createTask, requireTask } from "../../workers/tasks/task-store.js";
 import { getPage, htmxPost, logInAs, textOf, type Browser } from "./dashboard-support.js";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { call } from "./http.js";
-import { deliver, dormantTask, eventKinds, failingNotification, logNotification, makeDue, settleQueue, waitForStatus } from "./task-support.js";
+import { deliver, dormantTask, eventKinds, failingNotification, runAnalyticsMix, settleQueue, waitForStatus } from "./task-support.js";
 
 beforeEach(freshState);
 // Tasks the real queue runs (the ones started here, follow-ups, alerts) finish before the next test wipes the bindings.
@@ -219,12 +219,7 @@ describe("cancelling and retrying through the page", () => {
 
 describe("analytics", () => {
   it("shows success rates, attempts, run times, failure classes and the backlog", async () => {
-    const ok = await dormantTask({ type: "notification", payload: logNotification("ok") });
-    const flaky = await dormantTask({ type: "notification", payload: failingNotification("flaky"), maxAttempts: 2 });
-    const permanent = await dormantTask({ type: "model_deploy", payload: { modelId: 99 } });
-    await deliver([ok.id, flaky.id, permanent.id]);
-    await makeDue(flaky.id);
-    await deliver([flaky.id], { attempts: 2 });
+    await runAnalyticsMix();
     await trainingTask();
     const viewerKey = (await createApiKey("viewer", ["read"], "analytics check")).key;
     const analytics = (await (await call("/api/v1/tasks/analytics", {}, { headers: { "x-api-key": viewerKey } })).json()) as TaskAnalytics;

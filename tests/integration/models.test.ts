@@ -11,35 +11,16 @@ import { MAX_MODEL_UPLOAD_BYTES, type DeploymentEvent, type ModelRecord } from "
 import type { ServingState } from "../../core/schemas/serving.js";
 import { MODEL_BASE64 } from "../fixtures/models/model-bytes.js";
 import { REGISTRY_MODEL_BASE64 } from "../fixtures/models/registry-bytes.js";
-import registryManifestJson from "../fixtures/models/registry-manifest.json";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { bearer, call, loginAs, postJson, type As } from "./http.js";
+import { BASE_MANIFEST, BINARY_29, decodeBase64, manifest, successor } from "./registry-fixtures.js";
 
 beforeEach(freshState);
 
-const decode = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-const BINARY_29 = decode(REGISTRY_MODEL_BASE64.binary);
-const THREE_CLASS_29 = decode(REGISTRY_MODEL_BASE64.threeClass);
-const LOGISTIC_3 = decode(MODEL_BASE64.linearLogistic);
-const BASE_MANIFEST = registryManifestJson as ModelManifest;
+const THREE_CLASS_29 = decodeBase64(REGISTRY_MODEL_BASE64.threeClass);
+const LOGISTIC_3 = decodeBase64(MODEL_BASE64.linearLogistic);
 
 // --- builders ---------------------------------------------------------------------------------------------------
-
-/** The fixture manifest (a first XAUUSD M1 model, better than the prior) as `version`, changed by `change`. */
-function manifest(version: string, change: (m: ModelManifest) => void = () => undefined): ModelManifest {
-  const m = structuredClone(BASE_MANIFEST);
-  m.version = version;
-  change(m);
-  return m;
-}
-
-/** A successor of `championVersion` whose held-out rows scored that champion at `championLogLoss` (default worse). */
-function successor(version: string, championVersion: string, championLogLoss = 0.69): ModelManifest {
-  return manifest(version, (m) => {
-    m.parentVersion = championVersion;
-    m.metrics.heldOut.champion = { version: championVersion, logLoss: championLogLoss, auc: 0.52, brier: 0.249, accuracy: 0.51 };
-  });
-}
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");

@@ -1,12 +1,13 @@
 /** Every route refuses revoked, stale-cookie, under-privileged and metrics-token credentials, and admits exactly sufficient ones. */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_SCOPES, ROLES } from "../../workers/auth/roles.js";
 import { TEST_SECRETS } from "../support/test-secrets.js";
 import { createApiKey, freshDatabase } from "./fresh-state.js";
 import { bearer, call, loginAs, postJson } from "./http.js";
 import { adminApiKey, apiKeyHeader, cookie, expectAdmitted, expectRefused, isPrincipalRoute, loggedInUser, METRICS_ROUTES, nowS, PRINCIPAL_ROUTES, PROTECTED_ROUTES, requirementOf, ROLE_ROUTES, SCOPE_ROUTES, send, signedToken, STATE_CHANGING, storedUser } from "./route-table-support.js";
 
-beforeEach(freshDatabase);
+// One database for the file: every case makes its own users and keys, so nothing one case does reaches another.
+beforeAll(freshDatabase);
 
 describe("revoked credentials", () => {
   it.each(PRINCIPAL_ROUTES)("$key → 401 for an access token after logout", async (route) => {

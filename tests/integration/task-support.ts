@@ -133,3 +133,16 @@ export function processorRun<T extends TaskType>(
   });
   return { env: options.env ?? env, task, payload: parsed, nowMs, signal: new AbortController().signal, log: createLogger("warn", { test: type }) };
 }
+
+/**
+ * The analytics suites' mix, run through the consumer: a notification that succeeds, one that fails twice and ends
+ * dead after its retry, and a deploy of a missing model that fails permanently (4 runs, 3 tasks).
+ */
+export async function runAnalyticsMix(): Promise<void> {
+  const ok = await dormantTask({ type: "notification", payload: logNotification("ok") });
+  const flaky = await dormantTask({ type: "notification", payload: failingNotification("flaky"), maxAttempts: 2 });
+  const permanent = await dormantTask({ type: "model_deploy", payload: { modelId: 99 } });
+  await deliver([ok.id, flaky.id, permanent.id]);
+  await makeDue(flaky.id);
+  await deliver([flaky.id], { attempts: 2 });
+}

@@ -13,7 +13,7 @@ import worker from "../../workers/index.js";
 import { claimTask, completeTask, createTask, requireTask, sweepTasks, taskEvents } from "../../workers/tasks/task-store.js";
 import { createApiKey, freshState } from "./fresh-state.js";
 import { call, postJson, type As } from "./http.js";
-import { childrenOf, DEAD_LETTER_QUEUE, deliver, dormantTask, eventKinds, failingNotification, logNotification, makeDue, settleQueue, waitForStatus } from "./task-support.js";
+import { childrenOf, DEAD_LETTER_QUEUE, deliver, dormantTask, eventKinds, failingNotification, logNotification, makeDue, runAnalyticsMix, settleQueue, waitForStatus } from "./task-support.js";
 
 beforeEach(freshState);
 // Tasks the real queue runs (follow-ups, alerts, cron tasks) finish before the next test wipes the bindings.
@@ -284,12 +284,7 @@ describe("the task API", () => {
   });
 
   it("reports analytics: counts, success rates, attempts, durations, failure classes and the backlog", async () => {
-    const ok = await dormantTask({ type: "notification", payload: logNotification("ok") });
-    const flaky = await dormantTask({ type: "notification", payload: failingNotification("flaky"), maxAttempts: 2 });
-    const permanent = await dormantTask({ type: "model_deploy", payload: { modelId: 99 } });
-    await deliver([ok.id, flaky.id, permanent.id]);
-    await makeDue(flaky.id);
-    await deliver([flaky.id], { attempts: 2 });
+    await runAnalyticsMix();
     await createTask(env, { type: "model_training", payload: { symbol: "XAUUSD" }, createdBy: "test" }, Date.now());
     const analytics = (await (await call("/api/v1/tasks/analytics", {}, await viewer())).json()) as TaskAnalytics;
     expect(analytics.total).toBe(4);

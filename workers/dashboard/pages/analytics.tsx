@@ -6,7 +6,7 @@
  * says so. Charts are drawn by /app/analytics.js from a JSON block; every figure is also in the page as text.
  */
 import type { HtmlEscapedString } from "hono/utils/html";
-import { formatNumber, formatUsd } from "../../../core/display/format.js";
+import { formatNumber, formatUsd, scriptSafeJson } from "../../../core/display/format.js";
 import { TradeAnalyticsResponseSchema, TradesPageSchema, type TradeAnalyticsResponse, type TradeGroupStats } from "../../../core/schemas/trading-api.js";
 import type { Trade } from "../../../core/schemas/trading.js";
 import type { ApiResult, Query } from "../api-client.js";
@@ -97,11 +97,6 @@ export function chartDataOf(curve: EquityCurve): EquityChartData {
   return { startEquityUsd: curve.startEquityUsd, points };
 }
 
-/** JSON that is safe inside a `<script type="application/json">` element (no "</script>", no "<!--"). */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
-}
-
 /** The matching trades, newest first, read page by page up to MAX_CURVE_TRADES; `complete` is false when more matched. */
 async function curveTrades(c: DashboardContext, query: Query): Promise<ApiResult<{ trades: CurveTrade[]; complete: boolean }>> {
   const trades: CurveTrade[] = [];
@@ -177,7 +172,7 @@ function EquityPanel(props: { curve: EquityCurve; basis: CurveBasis; initialBala
       <p id="drawdown-chart-summary" class="visually-hidden">{`Deepest ${formatNumber(deepest?.drawdownPct ?? 0, 2)} % below the running peak.`}</p>
       <div id="drawdown-chart" class="chart chart-small" role="img" aria-labelledby="drawdown-chart-title" aria-describedby="drawdown-chart-summary"></div>
       <p class="muted">Trades that closed within the same second are drawn as one point, the equity after the last of them.</p>
-      <script type="application/json" id="equity-data" dangerouslySetInnerHTML={{ __html: scriptJson(chartDataOf(curve)) }}></script>
+      <script type="application/json" id="equity-data" dangerouslySetInnerHTML={{ __html: scriptSafeJson(chartDataOf(curve)) }}></script>
     </Panel>
   );
 }
