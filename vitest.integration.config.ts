@@ -1,4 +1,5 @@
 /** Integration tests: the real Worker in workerd with real Durable Objects, D1 (migrated), R2 and Queues. */
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -76,6 +77,9 @@ export default defineConfig(async () => {
       include: ["tests/integration/**/*.test.ts"],
       setupFiles: ["./tests/integration/apply-migrations.ts"],
       testTimeout: 60_000,
+      // Vitest's default (one worker fewer than the cores) runs files one at a time on a 2-core machine; two workers
+      // there took the suite from 9.9 to 5.9 minutes (each file gets its own workerd runtime and storage).
+      maxWorkers: Math.max(2, availableParallelism() - 1),
     },
   };
 });

@@ -147,6 +147,14 @@ describe("every page at desktop and phone widths", () => {
   const PAGES = ["/", "/instruments/XAUUSD", "/trades", "/analytics", "/models", "/tasks", "/system/health", "/backups", "/risk", "/admin/users"];
   for (const [name, viewport] of Object.entries(VIEWPORTS)) {
     it(`renders without errors or foreign requests (${name})`, async () => {
+      const { context, foreignRequests, pageErrors } = await platformContext(browser, platform.baseUrl, viewport);
+      const visitor = await context.newPage();
+      await visitor.goto("/login");
+      await visitor.screenshot({ path: join(SCREENSHOTS, `login-${name}.png`), fullPage: true });
+      await context.close();
+      foreign.push(...foreignRequests);
+      errors.push(...pageErrors);
+
       const page = await loggedInPage(viewport);
       for (const path of PAGES) {
         const response = await page.goto(path);
