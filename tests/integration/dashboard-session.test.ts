@@ -57,6 +57,20 @@ describe("dashboard login", () => {
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 
+  it("lets a logged-in browser log in again (as someone else) without a CSRF token", async () => {
+    const browser = await logIn();
+    const response = await exports.default.fetch(
+      new Request("http://platform.test/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(browser) },
+        body: new URLSearchParams({ username: TEST_SECRETS.adminUsername, password: TEST_SECRETS.adminPassword, next: "/risk" }),
+        redirect: "manual",
+      }),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/risk");
+  });
+
   it("sends a visitor without a session through the refresh to the login page", async () => {
     const page = await getPage(null, "/trades?side=buy");
     expect(page.status).toBe(303);

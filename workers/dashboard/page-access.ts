@@ -50,6 +50,11 @@ export function dashboardContext(appFetch: AppFetch): MiddlewareHandler<Dashboar
 export function pageAccess(method: "GET" | "POST", path: string, requirement: Requirement | null, onForbidden: (c: DashboardContext, error: ForbiddenError) => Response | Promise<Response>): MiddlewareHandler<DashboardEnv> {
   DECLARED_ACCESS.set(accessKey(method, path), { kind: "page", requirement });
   return async (c, next) => {
+    // A public form (the login) needs no principal: reading one would ask a still-valid session for its CSRF token.
+    if (requirement === null && method === "POST") {
+      c.set("principal", undefined);
+      return next();
+    }
     let principal: Principal | undefined;
     try {
       principal = await authenticate(c as unknown as Context<AppEnv>);
