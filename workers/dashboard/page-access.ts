@@ -45,7 +45,7 @@ export function dashboardContext(appFetch: AppFetch): MiddlewareHandler<Dashboar
 
 /**
  * Declares a dashboard route and checks its access: `requirement` null for pages anyone may open (the login page);
- * the visitor's principal, if any, is set either way.
+ * the visitor's principal, if any, is set either way (a public form sets none).
  */
 export function pageAccess(method: "GET" | "POST", path: string, requirement: Requirement | null, onForbidden: (c: DashboardContext, error: ForbiddenError) => Response | Promise<Response>): MiddlewareHandler<DashboardEnv> {
   DECLARED_ACCESS.set(accessKey(method, path), { kind: "page", requirement });
