@@ -6,9 +6,9 @@
  * says so. Charts are drawn by /app/analytics.js from a JSON block; every figure is also in the page as text.
  */
 import type { HtmlEscapedString } from "hono/utils/html";
+import { chartDataOf, equityCurveOf, type CurveTrade, type EquityCurve } from "../../../core/analytics/equity-curve.js";
 import { formatNumber, formatUsd, scriptSafeJson } from "../../../core/display/format.js";
 import { TradeAnalyticsResponseSchema, TradesPageSchema, type TradeAnalyticsResponse, type TradeGroupStats } from "../../../core/schemas/trading-api.js";
-import type { Trade } from "../../../core/schemas/trading.js";
 import type { ApiResult, Query } from "../api-client.js";
 import { ApiError, Notice, Num, Panel, Pct, Stat, Table, Time, Usd } from "../components.js";
 import type { DashboardContext } from "../page-access.js";
@@ -33,69 +33,6 @@ import {
 /** Most trades the curve is built from (the newest by exit time), read this many per API call. */
 export const MAX_CURVE_TRADES = 10_000;
 const CURVE_PAGE_ROWS = 1_000;
-
-export type CurveTrade = Pick<Trade, "id" | "exitTsMs" | "netPnlUsd">;
-
-/** Equity after one trade closed, and how far it stood below the highest equity reached so far. */
-export interface EquityPoint {
-  readonly exitTsMs: number;
-  readonly equityUsd: number;
-  /** equity − running peak, USD (≤ 0). */
-  readonly drawdownUsd: number;
-  /** drawdownUsd ÷ running peak × 100, percent (≤ 0). */
-  readonly drawdownPct: number;
-}
-
-export interface EquityCurve {
-  readonly startEquityUsd: number;
-  /** One point per trade, oldest exit first (ties: smaller id first). */
-  readonly points: readonly EquityPoint[];
-  readonly endEquityUsd: number;
-  /** The deepest point below the running peak (null without trades). */
-  readonly maxDrawdown: EquityPoint | null;
-}
-
-/**
- * The equity curve of closed trades: `startEquityUsd` plus the running sum of their net P&L in exit order, with the
- * drawdown below the running peak (which starts at `startEquityUsd`). Pure; the order of `trades` does not matter.
- * @example equityCurveOf([{ id: "a", exitTsMs: 1, netPnlUsd: 100 }, { id: "b", exitTsMs: 2, netPnlUsd: -50 }], 1_000).points.map((p) => p.equityUsd) // [1100, 1050]
- */
-export function equityCurveOf(trades: readonly CurveTrade[], startEquityUsd: number): EquityCurve {
-  const ordered = [...trades].sort((a, b) => a.exitTsMs - b.exitTsMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  let equityUsd = startEquityUsd;
-  let peakUsd = startEquityUsd;
-  let maxDrawdown: EquityPoint | null = null;
-  const points = ordered.map((trade): EquityPoint => {
-    equityUsd += trade.netPnlUsd;
-    peakUsd = Math.max(peakUsd, equityUsd);
-    const drawdownUsd = equityUsd - peakUsd;
-    const point = { exitTsMs: trade.exitTsMs, equityUsd, drawdownUsd, drawdownPct: peakUsd > 0 ? (drawdownUsd / peakUsd) * 100 : 0 };
-    if (maxDrawdown === null || point.drawdownPct < maxDrawdown.drawdownPct) maxDrawdown = point;
-    return point;
-  });
-  return { startEquityUsd, points, endEquityUsd: equityUsd, maxDrawdown };
-}
-
-/** What /app/analytics.js draws: one point per second of exit time (charts need strictly increasing times). */
-export interface EquityChartData {
-  readonly startEquityUsd: number;
-  readonly points: readonly { readonly timeS: number; readonly equityUsd: number; readonly drawdownPct: number }[];
-}
-
-/**
- * The curve as chart data: trades that closed within the same second become one point, the equity after the last.
- * @example chartDataOf(equityCurveOf([{ id: "a", exitTsMs: 1_500, netPnlUsd: 1 }, { id: "b", exitTsMs: 1_900, netPnlUsd: 2 }], 10)).points // [{ timeS: 1, equityUsd: 13, drawdownPct: 0 }]
- */
-export function chartDataOf(curve: EquityCurve): EquityChartData {
-  const points: { timeS: number; equityUsd: number; drawdownPct: number }[] = [];
-  for (const point of curve.points) {
-    const timeS = Math.floor(point.exitTsMs / 1_000);
-    const entry = { timeS, equityUsd: point.equityUsd, drawdownPct: point.drawdownPct };
-    if (points.at(-1)?.timeS === timeS) points[points.length - 1] = entry;
-    else points.push(entry);
-  }
-  return { startEquityUsd: curve.startEquityUsd, points };
-}
 
 /** The matching trades, newest first, read page by page up to MAX_CURVE_TRADES; `complete` is false when more matched. */
 async function curveTrades(c: DashboardContext, query: Query): Promise<ApiResult<{ trades: CurveTrade[]; complete: boolean }>> {
